@@ -1,0 +1,28 @@
+package dev.feedrank.cli;
+
+import io.quarkus.picocli.runtime.annotations.TopCommand;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+/** {@code feedrank} with no subcommand serves (HTTP + scheduler). */
+@TopCommand
+@Command(name = "feedrank", mixinStandardHelpOptions = true, subcommands = {ServeCommand.class, RunCommand.class},
+        description = "Scheduled retraining of two-tower feed-ranking models.")
+public class FeedrankCommand implements Callable<Integer> {
+
+    @Mixin
+    CommonOptions options;
+
+    private final ServeCommand serve;
+
+    public FeedrankCommand(ServeCommand serve) {
+        this.serve = serve;
+    }
+
+    @Override
+    public Integer call() {
+        return serve.call();
+    }
+}

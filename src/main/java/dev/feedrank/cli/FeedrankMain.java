@@ -1,0 +1,69 @@
+package dev.feedrank.cli;
+
+import dev.feedrank.model.DjlRuntime;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.QuarkusApplication;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import jakarta.inject.Inject;
+import picocli.CommandLine;
+
+import java.lang.reflect.Method;
+import java.nio.file.Path;
+
+/**
+ * Process entry point. Before Quarkus boots it applies {@code --set} overrides, turns HTTP and the scheduler off
+ * for one-shot commands, and in {@code --local} mode starts an embedded PostgreSQL and S3 server when none is
+ * configured. Then picocli dispatches the subcommand.
+ */
+@QuarkusMain
+public class FeedrankMain {
+
+    public static void main(String... args) {
+        DjlRuntime.ensureOffline();
+        LaunchArgs launch = LaunchArgs.scan(args);
+        launch.sets().forEach((k, v) -> System.setProperty(k.startsWith("feedrank.") ? k : "feedrank." + k, v));
+        if (launch.dataset() != null) {
+            System.setProperty("feedrank.dataset", launch.dataset());
+        }
+        if (launch.oneShot()) {
+            System.setProperty("quarkus.http.host-enabled", "false");
+            System.setProperty("feedrank.schedule.cron", "off");
+            System.setProperty("quarkus.log.console.stderr", "true");
+        }
+        if (launch.local()) {
+            if (System.getProperty("quarkus.profile") == null && System.getenv("QUARKUS_PROFILE") == null) {
+                System.setProperty("quarkus.profile", "local");
+            }
+            startLocalServices();
+        }
+        Quarkus.run(Cli.class, args);
+    }
+
+    /** Local mode lives in an optional part of the build (the {@code local} Maven profile), loaded by name. */
+    private static void startLocalServices() {
+        try {
+            Class<?> local = Class.forName("dev.feedrank.local.LocalServices");
+            Method start = local.getMethod("startIfUnconfigured", Path.class);
+            start.invoke(null, Path.of(System.getProperty("feedrank.local.dir", ".feedrank")));
+        } catch (ClassNotFoundException e) {
+            System.err.println("--local is not available in this build (it was packaged with -Dfeedrank.noLocal); "
+                    + "configure QUARKUS_DATASOURCE_JDBC_URL and FEEDRANK_STORAGE_ENDPOINT instead");
+            System.exit(2);
+        } catch (ReflectiveOperationException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            System.err.println("local mode could not start its embedded services: " + cause);
+            System.exit(2);
+        }
+    }
+
+    /** Runs the picocli command line inside the booted application. */
+    public static class Cli implements QuarkusApplication {
+        @Inject
+        CommandLine.IFactory factory;
+
+        @Override
+        public int run(String... args) {
+            return new CommandLine(FeedrankCommand.class, factory).execute(args);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.feedrank.cli;
+
+import dev.feedrank.reporting.RunReport;
+import dev.feedrank.reporting.RunReport.CheckView;
+import dev.feedrank.reporting.RunReport.StageView;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The CLI's two renderings of a run: a readable summary, and the one-object JSON of {@code run --json}. */
+public final class RunReportFormat {
+
+    private RunReportFormat() {
+    }
+
+    /** {@code {runId, status, error, stages, metrics, baseline, gate, model}}; status is SUCCEEDED or FAILED. */
+    public static Map<String, Object> cliJson(RunReport r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("runId", r.runId());
+        out.put("status", "SUCCEEDED".equals(r.status()) ? "SUCCEEDED" : "FAILED");
+        out.put("error", r.error());
+        List<Map<String, Object>> stages = new ArrayList<>();
+        for (StageView s : r.stages()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", s.name());
+            m.put("status", s.status());
+            m.put("durationMs", s.durationMs());
+            stages.add(m);
+        }
+        out.put("stages", stages);
+        out.put("metrics", r.metrics());
+        out.put("baseline", r.baseline());
+        Map<String, Object> gate = new LinkedHashMap<>();
+        gate.put("passed", r.gate() == null ? null : r.gate().passed());
+        gate.put("summary", r.gate() == null ? null : r.gate().summary());
+        List<Map<String, Object>> checks = new ArrayList<>();
+        if (r.gate() != null) {
+            for (CheckView c : r.gate().checks()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("metric", c.metric());
+                m.put("op", c.op());
+                m.put("threshold", c.threshold());
+                m.put("value", c.value());
+                m.put("passed", c.passed());
+                m.put("kind", c.kind());
+                checks.add(m);
+            }
+        }
+        gate.put("checks", checks);
+        out.put("gate", gate);
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("version", r.model() == null ? null : r.model().version());
+        model.put("promoted", r.model() != null && r.model().promoted());
+        model.put("artifacts", r.model() == null ? List.of() : r.model().artifacts());
+        out.put("model", model);
+        return out;
+    }
+
+    public static String text(RunReport r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "run %d  %s  (trigger %s, dataset %s)%n", r.runId(), r.status(), r.trigger(), r.dataset()));
+        if (r.error() != null) sb.append("error: ").append(r.error()).append('\n');
+        sb.append("\nstages\n");
+        for (StageView s : r.stages()) {
+            sb.append(String.format(Locale.ROOT, "  %-13s %-9s attempt %d  %8s%s%n", s.name(), s.status(), s.attempt(),
+                    s.durationMs() == null ? "-" : String.format(Locale.ROOT, "%.1fs", s.durationMs() / 1000.0),
+                    s.error() == null ? "" : "  " + s.error()));
+        }
+        if (!r.metrics().isEmpty()) {
+            sb.append("\nmetrics (test split)          model   baseline\n");
+            for (var e : r.metrics().entrySet()) {
+                Double base = r.baseline().get(e.getKey());
+                sb.append(String.format(Locale.ROOT, "  %-24s %9.4f %10s%n", e.getKey(), e.getValue(),
+                        base == null ? "" : String.format(Locale.ROOT, "%.4f", base)));
+            }
+        }
+        if (r.gate() != null) {
+            sb.append("\ngate: ").append(Boolean.TRUE.equals(r.gate().passed()) ? "PASSED" : "FAILED");
+            if (r.gate().summary() != null) sb.append(" (").append(r.gate().summary()).append(')');
+            sb.append('\n');
+            for (CheckView c : r.gate().checks()) {
+                sb.append(String.format(Locale.ROOT, "  %-4s %-14s %-10s %s %-8s value %s%s%n", c.passed() ? "ok" : "FAIL", c.kind(),
+                        c.metric(), c.op(), fmt(c.threshold()), fmt(c.value()),
+                        c.reference() == null ? "" : "  (reference " + fmt(c.reference()) + ")"));
+            }
+        }
+        if (r.model() != null) {
+            sb.append("\nmodel ").append(r.model().version()).append(": ")
+                    .append(r.model().promoted() ? "PROMOTED to production" : "not promoted (" + r.model().status() + ")").append('\n');
+            sb.append("artifacts\n");
+            for (String a : r.model().artifacts()) sb.append("  ").append(a).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String fmt(Double d) {
+        return d == null ? "-" : String.format(Locale.ROOT, "%.4f", d);
+    }
+}

@@ -1,0 +1,22 @@
+package dev.feedrank.cli;
+
+import io.quarkus.runtime.Quarkus;
+import jakarta.enterprise.context.Dependent;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+@Dependent
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve the REST API and run the cron schedule until stopped.")
+public class ServeCommand implements Callable<Integer> {
+
+    @Mixin
+    CommonOptions options;
+
+    @Override
+    public Integer call() {
+        Quarkus.waitForExit();
+        return 0;
+    }
+}

@@ -1,0 +1,90 @@
+package dev.feedrank.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.NormalInitializer;
+import ai.djl.util.PairList;
+
+/**
+ * One tower of the design document's TwoTowerRankingModel: an ID embedding (row 0 = out-of-vocabulary bucket)
+ * concatenated with the dense features, then Linear(in,256) ReLU BatchNorm Dropout(0.3) Linear(256,128) ReLU
+ * BatchNorm Dropout(0.2) Linear(128,d) LayerNorm(d). Input: (vocab index int64 [B], dense float32 [B, D]).
+ */
+public class TowerBlock extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final int idEmbeddingDim;
+    private final int denseDim;
+    private final int embeddingDim;
+    private final Parameter idEmbedding;
+    private final SequentialBlock mlp;
+
+    public TowerBlock(int vocabSize, int idEmbeddingDim, int denseDim, int embeddingDim) {
+        super(VERSION);
+        this.idEmbeddingDim = idEmbeddingDim;
+        this.denseDim = denseDim;
+        this.embeddingDim = embeddingDim;
+        this.idEmbedding = addParameter(Parameter.builder()
+                .setName("id_embedding")
+                .setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(vocabSize, idEmbeddingDim))
+                .optInitializer(new NormalInitializer(0.1f))
+                .build());
+        this.mlp = addChildBlock("mlp", new SequentialBlock()
+                .add(Linear.builder().setUnits(256).build())
+                .add(Activation.reluBlock())
+                .add(batchNorm())
+                .add(Dropout.builder().optRate(0.3f).build())
+                .add(Linear.builder().setUnits(128).build())
+                .add(Activation.reluBlock())
+                .add(batchNorm())
+                .add(Dropout.builder().optRate(0.2f).build())
+                .add(Linear.builder().setUnits(embeddingDim).build())
+                .add(LayerNorm.builder().axis(1).optEpsilon(1e-5f).build()));
+        TorchInit.apply(mlp, new int[] {idEmbeddingDim + denseDim, 256, 128});
+    }
+
+    /** PyTorch's BatchNorm1d semantics: running = 0.9 running + 0.1 batch (DJL's momentum is the keep factor). */
+    private static BatchNorm batchNorm() {
+        return BatchNorm.builder().optMomentum(0.9f).optEpsilon(1e-5f).build();
+    }
+
+    public int embeddingDim() {
+        return embeddingDim;
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray index = inputs.get(0);
+        NDArray dense = inputs.get(1);
+        NDArray table = ps.getValue(idEmbedding, index.getDevice(), training);
+        NDArray ids = Embedding.embedding(index, table, SparseFormat.DENSE).singletonOrThrow();
+        NDArray x = ids.concat(dense, 1);
+        return mlp.forward(ps, new NDList(x), training, params);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {new Shape(inputShapes[0].get(0), embeddingDim)};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        mlp.initialize(manager, dataType, new Shape(inputShapes[0].get(0), idEmbeddingDim + denseDim));
+    }
+}

@@ -1,0 +1,143 @@
+package dev.feedrank.model;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import dev.feedrank.data.FeatureTable;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+
+/**
+ * A two-tower model held in native memory: the block, its parameters, and inference helpers that compute the
+ * user and item embeddings separately (towers in evaluation mode). Close it to free native memory.
+ */
+public final class TwoTowerModel implements AutoCloseable {
+
+    private static final int INFERENCE_BATCH = 4096;
+
+    private final ModelSpec spec;
+    private final Model model;
+    private final TwoTowerBlock block;
+
+    private TwoTowerModel(ModelSpec spec) {
+        DjlRuntime.ensureOffline();
+        this.spec = spec;
+        this.block = new TwoTowerBlock(spec);
+        this.model = Model.newInstance("two-tower");
+        this.model.setBlock(block);
+    }
+
+    /** A freshly initialised model (PyTorch-style initialisation, engine seeded beforehand by the caller). */
+    public static TwoTowerModel create(ModelSpec spec) {
+        TwoTowerModel m = new TwoTowerModel(spec);
+        m.block.initialize(m.manager(), DataType.FLOAT32, inputShapes(spec, 2));
+        return m;
+    }
+
+    /** Rebuilds a model from the parameters of both towers (as written by {@link #towerParameters}). */
+    public static TwoTowerModel fromTowers(ModelSpec spec, byte[] userTower, byte[] itemTower) throws IOException {
+        TwoTowerModel m = create(spec);
+        try {
+            m.block.userTower().loadParameters(m.manager(), new DataInputStream(new ByteArrayInputStream(userTower)));
+            m.block.itemTower().loadParameters(m.manager(), new DataInputStream(new ByteArrayInputStream(itemTower)));
+        } catch (MalformedModelException e) {
+            m.close();
+            throw new IOException("tower parameters do not fit model spec " + spec + ": " + e.getMessage(), e);
+        }
+        return m;
+    }
+
+    public static Shape[] inputShapes(ModelSpec spec, long batch) {
+        return new Shape[] {new Shape(batch), new Shape(batch, spec.userDenseDim()),
+                new Shape(batch), new Shape(batch, spec.itemDenseDim())};
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public Model djlModel() {
+        return model;
+    }
+
+    public TwoTowerBlock block() {
+        return block;
+    }
+
+    public NDManager manager() {
+        return model.getNDManager();
+    }
+
+    public byte[] parameters() throws IOException {
+        return save(block);
+    }
+
+    public void loadParameters(byte[] bytes) throws IOException {
+        try {
+            block.loadParameters(manager(), new DataInputStream(new ByteArrayInputStream(bytes)));
+        } catch (MalformedModelException e) {
+            throw new IOException(e);
+        }
+    }
+
+    public byte[] towerParameters(boolean user) throws IOException {
+        return save(user ? block.userTower() : block.itemTower());
+    }
+
+    private static byte[] save(Block b) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            b.saveParameters(out);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** User embeddings of every row of the table, row-major [rows, d]. */
+    public float[] embedUsers(FeatureTable users) {
+        return embed(block.userTower(), users);
+    }
+
+    /** Item embeddings of every row of the table, row-major [rows, d]. */
+    public float[] embedItems(FeatureTable items) {
+        return embed(block.itemTower(), items);
+    }
+
+    private float[] embed(TowerBlock tower, FeatureTable table) {
+        int d = spec.embeddingDim();
+        float[] out = new float[table.rows() * d];
+        int width = table.width();
+        try (NDManager batchManager = manager().newSubManager()) {
+            ParameterStore ps = new ParameterStore(batchManager, false);
+            for (int start = 0; start < table.rows(); start += INFERENCE_BATCH) {
+                int end = Math.min(table.rows(), start + INFERENCE_BATCH);
+                try (NDManager m = batchManager.newSubManager()) {
+                    long[] idx = new long[end - start];
+                    for (int r = start; r < end; r++) idx[r - start] = table.vocabIndex()[r];
+                    NDArray index = m.create(idx);
+                    NDArray dense = m.create(FloatBuffer.wrap(table.dense(), start * width, (end - start) * width).slice(),
+                            new Shape(end - start, width));
+                    NDArray emb = tower.forward(ps, new NDList(index, dense), false).singletonOrThrow();
+                    float[] part = emb.toFloatArray();
+                    System.arraycopy(part, 0, out, start * d, part.length);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

@@ -1,0 +1,3 @@
+package dev.feedrank.orchestration;
+
+public enum RunStatus { QUEUED, RUNNING, SUCCEEDED, FAILED, SKIPPED }

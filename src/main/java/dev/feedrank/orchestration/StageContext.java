@@ -1,0 +1,41 @@
+package dev.feedrank.orchestration;
+
+import dev.feedrank.config.FeedrankConfig;
+
+import java.util.Map;
+import java.util.Optional;
+
+/** What a stage sees of its run. */
+public interface StageContext {
+
+    long runId();
+
+    /** This run's effective configuration (global config plus the run's overrides). */
+    FeedrankConfig config();
+
+    /** The dataset spec of this run. */
+    String dataset();
+
+    /** Artifacts (name to object key) recorded by the stages that ran before this one. */
+    Map<String, String> artifacts();
+
+    /** Records an artifact of the current stage (name to object key). */
+    void artifact(String name, String key);
+
+    /** Passes an in-memory value to later stages of the same run (keyed by its type). */
+    <T> void share(Class<T> type, T value);
+
+    <T> Optional<T> shared(Class<T> type);
+
+    /** Closes the resource when the run ends, however it ends (e.g. a model's native memory). */
+    void closeAtEnd(AutoCloseable resource);
+
+    /** Stores a metric of the current stage. {@code subject} is model, baseline or production. */
+    void metric(String subject, String name, double value, String split, Integer epoch);
+
+    /** Last progress line of the current stage (logged and visible through the API). */
+    void progress(String line);
+
+    /** Final outcome of the run, e.g. PROMOTED or REJECTED, and the model version it produced. */
+    void outcome(String outcome, String modelVersion);
+}

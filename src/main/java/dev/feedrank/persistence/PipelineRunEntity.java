@@ -1,0 +1,34 @@
+package dev.feedrank.persistence;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.*;
+
+import java.time.Instant;
+
+@Entity
+@Table(name = "pipeline_run")
+public class PipelineRunEntity extends PanacheEntityBase {
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+    public String trigger;
+    public String status;
+    public String dataset;
+    @Column(name = "config_snapshot")
+    public String configSnapshot;
+    public String outcome;
+    @Column(name = "model_version")
+    public String modelVersion;
+    public String error;
+    @Column(name = "gate_summary")
+    public String gateSummary;
+    public String owner;
+    @Column(name = "created_at")
+    public Instant createdAt;
+    @Column(name = "started_at")
+    public Instant startedAt;
+    @Column(name = "finished_at")
+    public Instant finishedAt;
+    @Column(name = "heartbeat_at")
+    public Instant heartbeatAt;
+}

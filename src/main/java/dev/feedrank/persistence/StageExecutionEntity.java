@@ -1,0 +1,28 @@
+package dev.feedrank.persistence;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.*;
+
+import java.time.Instant;
+
+@Entity
+@Table(name = "stage_execution")
+public class StageExecutionEntity extends PanacheEntityBase {
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+    @Column(name = "run_id")
+    public Long runId;
+    public String stage;
+    public int attempt;
+    public String status;
+    @Column(name = "started_at")
+    public Instant startedAt;
+    @Column(name = "finished_at")
+    public Instant finishedAt;
+    @Column(name = "duration_ms")
+    public Long durationMs;
+    public String error;
+    public String outputs;
+    public String progress;
+}

@@ -1,0 +1,22 @@
+package dev.feedrank.registry;
+
+/** File names inside a model bundle {@code models/<version>/}. */
+public final class BundleFiles {
+    public static final String MANIFEST = "manifest.json";
+    public static final String MODEL_PARAMS = "model.params";
+    public static final String USER_TOWER = "user_tower.params";
+    public static final String ITEM_TOWER = "item_tower.params";
+    public static final String ITEM_EMBEDDINGS = "item_embeddings.npy";
+    public static final String ITEM_IDS = "item_ids.csv";
+    public static final String ITEM_FEATURES = "item_features.npy";
+    public static final String USER_EMBEDDINGS = "user_embeddings.npy";
+    public static final String USER_IDS = "user_ids.csv";
+    public static final String USER_FEATURES = "user_features.npy";
+
+    private BundleFiles() {
+    }
+
+    public static String prefix(String version) {
+        return "models/" + version + "/";
+    }
+}

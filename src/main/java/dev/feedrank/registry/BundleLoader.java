@@ -1,0 +1,71 @@
+package dev.feedrank.registry;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.feedrank.data.FeatureTable;
+import dev.feedrank.model.TwoTowerModel;
+import dev.feedrank.storage.ObjectStorage;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** Rebuilds both towers of a model version from its bundle alone (no database, no dataset). */
+public final class BundleLoader {
+
+    private final ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    /** A loaded bundle; close it to free the model's native memory. */
+    public record LoadedBundle(BundleManifest manifest, TwoTowerModel model, FeatureTable users, FeatureTable items,
+                               Npy.Matrix userEmbeddings, Npy.Matrix itemEmbeddings) implements AutoCloseable {
+
+        /** Largest absolute difference between the exported embeddings and those the rebuilt towers compute. */
+        public double maxAbsEmbeddingDifference() {
+            return Math.max(maxAbsDiff(model.embedUsers(users), userEmbeddings.data()),
+                    maxAbsDiff(model.embedItems(items), itemEmbeddings.data()));
+        }
+
+        @Override
+        public void close() {
+            model.close();
+        }
+    }
+
+    public LoadedBundle load(String prefix, ObjectStorage storage) throws IOException {
+        BundleManifest manifest = json.readValue(storage.get(prefix + BundleFiles.MANIFEST), BundleManifest.class);
+        FeatureTable users = table(storage, prefix, BundleFiles.USER_IDS, BundleFiles.USER_FEATURES,
+                manifest.dimensions().userVocabSize(), manifest.featureSpec().get("user"));
+        FeatureTable items = table(storage, prefix, BundleFiles.ITEM_IDS, BundleFiles.ITEM_FEATURES,
+                manifest.dimensions().itemVocabSize(), manifest.featureSpec().get("item"));
+        Npy.Matrix userEmb = Npy.read(storage.get(prefix + BundleFiles.USER_EMBEDDINGS));
+        Npy.Matrix itemEmb = Npy.read(storage.get(prefix + BundleFiles.ITEM_EMBEDDINGS));
+        TwoTowerModel model = TwoTowerModel.fromTowers(manifest.dimensions(),
+                storage.get(prefix + BundleFiles.USER_TOWER), storage.get(prefix + BundleFiles.ITEM_TOWER));
+        return new LoadedBundle(manifest, model, users, items, userEmb, itemEmb);
+    }
+
+    private static FeatureTable table(ObjectStorage storage, String prefix, String idFile, String featureFile,
+                                      int vocabSize, List<String> featureNames) throws IOException {
+        String[] lines = new String(storage.get(prefix + idFile), StandardCharsets.UTF_8).split("\n");
+        Npy.Matrix features = Npy.read(storage.get(prefix + featureFile));
+        int rows = lines.length - 1;
+        if (rows != features.rows()) {
+            throw new IOException(idFile + " has " + rows + " rows but " + featureFile + " has " + features.rows());
+        }
+        String[] ids = new String[rows];
+        int[] vocab = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            String[] cols = lines[r + 1].split(",");
+            ids[r] = cols[1];
+            vocab[r] = Integer.parseInt(cols[2].trim());
+        }
+        return new FeatureTable(ids, vocab, vocabSize, features.data(), featureNames);
+    }
+
+    static double maxAbsDiff(float[] a, float[] b) {
+        if (a.length != b.length) return Double.POSITIVE_INFINITY;
+        double max = 0;
+        for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+        return max;
+    }
+}

@@ -1,0 +1,20 @@
+package dev.feedrank.registry;
+
+import dev.feedrank.model.ModelSpec;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code manifest.json} of a model bundle: everything needed to rebuild and judge the model without the database.
+ *
+ * @param featureSpec  dense feature names of each tower ({@code user}, {@code item})
+ * @param vocabularies how IDs map to embedding rows: the id files and the OOV convention
+ * @param files        file names in the bundle by role
+ */
+public record BundleManifest(String version, long runId, String createdAt, String codeVersion,
+                             String dataContentHash, String datasetSource, ModelSpec dimensions,
+                             Map<String, List<String>> featureSpec, Map<String, Object> vocabularies,
+                             Map<String, Object> trainingConfig, Map<String, Double> metrics,
+                             Map<String, Double> baseline, Map<String, Object> gate, Map<String, String> files) {
+}

@@ -1,0 +1,48 @@
+package dev.feedrank.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.util.Map;
+
+/** Every error is JSON with a message: unknown id 404, malformed body or bad override 400. */
+public class ErrorMappers {
+
+    private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
+
+    @ServerExceptionMapper
+    public Response webApplication(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        String message = e.getMessage();
+        if (e.getCause() instanceof JsonProcessingException jpe) {
+            status = 400;
+            message = "malformed JSON body: " + jpe.getOriginalMessage();
+        }
+        return error(status, message);
+    }
+
+    @ServerExceptionMapper
+    public Response json(JsonProcessingException e) {
+        return error(400, "malformed JSON body: " + e.getOriginalMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response illegalArgument(IllegalArgumentException e) {
+        return error(400, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(RuntimeException e) {
+        LOG.error("unexpected error", e);
+        return error(500, e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+
+    static Response error(int status, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON)
+                .entity(Map.of("status", status, "message", message == null ? "error" : message)).build();
+    }
+}

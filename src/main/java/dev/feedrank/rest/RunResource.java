@@ -1,0 +1,74 @@
+package dev.feedrank.rest;
+
+import dev.feedrank.orchestration.RunLauncher;
+import dev.feedrank.orchestration.RunStatus;
+import dev.feedrank.orchestration.RunSummary;
+import dev.feedrank.orchestration.Trigger;
+import dev.feedrank.reporting.RunReport;
+import dev.feedrank.reporting.RunReportService;
+import jakarta.ws.rs.*;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+@Path("/api/runs")
+@Produces(MediaType.APPLICATION_JSON)
+public class RunResource {
+
+    /** Body of {@code POST /api/runs}; both fields optional. */
+    public record StartRunRequest(String dataset, Map<String, String> overrides) {
+    }
+
+    private final RunLauncher launcher;
+    private final RunReportService reports;
+
+    public RunResource(RunLauncher launcher, RunReportService reports) {
+        this.launcher = launcher;
+        this.reports = reports;
+    }
+
+    /** Starts a run in the background: 202 with its id, or 409 when another run is in progress (recorded as skipped). */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response start(StartRunRequest request) {
+        StartRunRequest r = request == null ? new StartRunRequest(null, null) : request;
+        RunSummary s = launcher.submit(Trigger.API, r.dataset(), r.overrides() == null ? Map.of() : r.overrides());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("runId", s.runId());
+        body.put("status", s.status().name());
+        if (s.status() == RunStatus.SKIPPED) {
+            body.put("message", "skipped: " + s.error());
+            return Response.status(Response.Status.CONFLICT).entity(body).build();
+        }
+        return Response.accepted(body).build();
+    }
+
+    @GET
+    public RunReportService.Page list(@QueryParam("status") String status,
+                                      @QueryParam("page") @DefaultValue("0") int page,
+                                      @QueryParam("size") @DefaultValue("20") int size) {
+        if (page < 0 || size < 1 || size > 500) throw new BadRequestException("page must be >= 0 and size within 1..500");
+        if (status != null && !status.isBlank()) {
+            try {
+                RunStatus.valueOf(status.toUpperCase());
+            } catch (IllegalArgumentException e) {
+                throw new BadRequestException("unknown status '" + status + "'; one of QUEUED, RUNNING, SUCCEEDED, FAILED, SKIPPED");
+            }
+        }
+        return reports.list(status, page, size);
+    }
+
+    @GET
+    @Path("{id}")
+    public RunReport get(@PathParam("id") long id) {
+        return reports.report(id).orElseThrow(() -> new NotFoundException("no run " + id));
+    }
+
+    @GET
+    @Path("{id}/metrics")
+    public Map<String, Object> metrics(@PathParam("id") long id) {
+        return reports.metrics(id).orElseThrow(() -> new NotFoundException("no run " + id));
+    }
+}

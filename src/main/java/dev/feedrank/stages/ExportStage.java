@@ -1,0 +1,97 @@
+package dev.feedrank.stages;
+
+import dev.feedrank.config.RunConfigFactory;
+import dev.feedrank.data.PreparedDataset;
+import dev.feedrank.gating.GateDecision;
+import dev.feedrank.model.TwoTowerModel;
+import dev.feedrank.orchestration.Stage;
+import dev.feedrank.orchestration.StageContext;
+import dev.feedrank.registry.BundleExporter;
+import dev.feedrank.registry.BundleFiles;
+import dev.feedrank.registry.BundleLoader;
+import dev.feedrank.registry.ModelRegistry;
+import dev.feedrank.storage.ObjectStorage;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * export: writes the model bundle, reloads it from S3 alone to check the embeddings reproduce (max |diff| below
+ * 1e-5), registers the version, and moves the {@code production} alias only when the gate passed.
+ */
+@ApplicationScoped
+public class ExportStage implements Stage {
+
+    static final double MAX_RELOAD_DIFF = 1e-5;
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+    private final ObjectStorage storage;
+    private final ModelRegistry registry;
+    private final DatasetHandoff datasets;
+    private final ModelHandoff models;
+    private final String codeVersion;
+
+    public ExportStage(ObjectStorage storage, ModelRegistry registry, DatasetHandoff datasets, ModelHandoff models,
+                       @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String codeVersion) {
+        this.storage = storage;
+        this.registry = registry;
+        this.datasets = datasets;
+        this.models = models;
+        this.codeVersion = codeVersion;
+    }
+
+    @Override
+    public String name() {
+        return "export";
+    }
+
+    @Override
+    public int order() {
+        return 50;
+    }
+
+    @Override
+    public void execute(StageContext ctx) throws Exception {
+        PreparedDataset data = datasets.dataset(ctx);
+        TwoTowerModel model = models.model(ctx, data);
+        EvaluateStage.Evaluation eval = ctx.shared(EvaluateStage.Evaluation.class)
+                .orElseThrow(() -> new IllegalStateException("no evaluation of this run to export"));
+        GateDecision gate = ctx.shared(GateDecision.class)
+                .orElseThrow(() -> new IllegalStateException("no gate decision of this run"));
+        String version = "v" + ctx.runId() + "-" + ZonedDateTime.now(ZoneOffset.UTC).format(STAMP);
+        Map<String, Object> training = new LinkedHashMap<>(RunConfigFactory.masked(RunConfigFactory.describe(ctx.config())));
+        Map<String, Object> gateJson = new LinkedHashMap<>();
+        gateJson.put("passed", gate.passed());
+        gateJson.put("summary", gate.summary());
+        gateJson.put("checks", gate.checks());
+        List<String> keys = new BundleExporter().export(new BundleExporter.Request(version, ctx.runId(), codeVersion,
+                model, data, training, eval.model(), eval.baseline(), gateJson), storage);
+        for (String key : keys) ctx.artifact(key.substring(key.lastIndexOf('/') + 1), key);
+        String prefix = BundleFiles.prefix(version);
+
+        try (BundleLoader.LoadedBundle reloaded = new BundleLoader().load(prefix, storage)) {
+            double diff = reloaded.maxAbsEmbeddingDifference();
+            ctx.metric("model", "reload_max_abs_diff", diff, "export", null);
+            if (!(diff < MAX_RELOAD_DIFF)) {
+                throw new IllegalStateException("bundle " + prefix + " does not reproduce its embeddings after reload: max |diff| " + diff);
+            }
+        }
+
+        registry.register(version, ctx.runId(), prefix, data.contentHash(), gate.passed());
+        if (gate.passed()) {
+            registry.moveAlias(ModelRegistry.PRODUCTION, version, ctx.runId(), "feedrank-gate",
+                    "gate passed: " + gate.summary(), true);
+            ctx.outcome("PROMOTED", version);
+            ctx.progress("model " + version + " promoted to production");
+        } else {
+            ctx.outcome("REJECTED", version);
+            ctx.progress("model " + version + " kept as rejected; production alias unchanged");
+        }
+    }
+}

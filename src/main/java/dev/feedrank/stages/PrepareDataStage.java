@@ -1,0 +1,67 @@
+package dev.feedrank.stages;
+
+import dev.feedrank.config.FeedrankConfig;
+import dev.feedrank.data.DatasetPreparer;
+import dev.feedrank.data.DatasetSpec;
+import dev.feedrank.data.PreparationSettings;
+import dev.feedrank.data.PreparedDataset;
+import dev.feedrank.data.PreparedDatasetStore;
+import dev.feedrank.orchestration.Stage;
+import dev.feedrank.orchestration.StageContext;
+import dev.feedrank.storage.ObjectStorage;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.nio.file.Path;
+
+/**
+ * prepare-data: reads the dataset source, validates it, builds features and the time split, and writes the
+ * prepared dataset to S3 under {@code datasets/<content hash>/}.
+ */
+@ApplicationScoped
+public class PrepareDataStage implements Stage {
+
+    public static final String ARTIFACT = "dataset";
+
+    private final ObjectStorage storage;
+
+    public PrepareDataStage(ObjectStorage storage) {
+        this.storage = storage;
+    }
+
+    @Override
+    public String name() {
+        return "prepare-data";
+    }
+
+    @Override
+    public int order() {
+        return 10;
+    }
+
+    public static PreparationSettings settings(FeedrankConfig c) {
+        return new PreparationSettings(c.split().trainFraction(), c.split().validationFraction(),
+                c.negatives().perPositive(), c.negatives().sampling(), c.train().seed(),
+                c.synthetic().users(), c.synthetic().items(), c.synthetic().impressions());
+    }
+
+    @Override
+    public void execute(StageContext ctx) throws Exception {
+        DatasetSpec spec = DatasetSpec.parse(ctx.dataset());
+        Path work = DatasetHandoff.workDir(ctx);
+        PreparedDataset ds = new DatasetPreparer().prepare(spec, settings(ctx.config()), work, storage);
+        PreparedDatasetStore store = new PreparedDatasetStore();
+        String prefix = store.exists(ds.contentHash(), storage)
+                ? PreparedDatasetStore.prefixOf(ds.contentHash())
+                : store.write(ds, storage, work);
+        ctx.artifact(ARTIFACT, prefix);
+        ctx.share(PreparedDataset.class, ds);
+        ctx.metric("dataset", "users", ds.users().rows(), null, null);
+        ctx.metric("dataset", "items", ds.items().rows(), null, null);
+        ctx.metric("dataset", "examples", ds.train().size(), "train", null);
+        ctx.metric("dataset", "examples", ds.validation().size(), "validation", null);
+        ctx.metric("dataset", "examples", ds.test().size(), "test", null);
+        ctx.progress(String.format("prepared %s: %d users, %d items, %d/%d/%d train/validation/test examples -> %s",
+                ds.source(), ds.users().rows(), ds.items().rows(), ds.train().size(), ds.validation().size(),
+                ds.test().size(), prefix));
+    }
+}

@@ -1,0 +1,73 @@
+package dev.feedrank.stages;
+
+import dev.feedrank.data.PreparedDataset;
+import dev.feedrank.orchestration.Stage;
+import dev.feedrank.orchestration.StageContext;
+import dev.feedrank.storage.ObjectStorage;
+import dev.feedrank.training.EpochStats;
+import dev.feedrank.training.TrainingListener;
+import dev.feedrank.training.TrainingResult;
+import dev.feedrank.training.TrainingSettings;
+import dev.feedrank.training.TwoTowerTrainer;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.Locale;
+
+/** train: the two-tower model on the prepared dataset; the best checkpoint by validation AUC goes to S3. */
+@ApplicationScoped
+public class TrainStage implements Stage {
+
+    private final ObjectStorage storage;
+    private final DatasetHandoff datasets;
+
+    public TrainStage(ObjectStorage storage, DatasetHandoff datasets) {
+        this.storage = storage;
+        this.datasets = datasets;
+    }
+
+    @Override
+    public String name() {
+        return "train";
+    }
+
+    @Override
+    public int order() {
+        return 20;
+    }
+
+    @Override
+    public void execute(StageContext ctx) throws Exception {
+        PreparedDataset data = datasets.dataset(ctx);
+        TrainingSettings settings = TrainingSettings.from(ctx.config().train());
+        String checkpointKey = "runs/" + ctx.runId() + "/checkpoints/best.params";
+        TrainingResult result = new TwoTowerTrainer().train(data, settings, new TrainingListener() {
+            @Override
+            public void progress(String line) {
+                ctx.progress(line);
+            }
+
+            @Override
+            public void epochEnded(EpochStats s) {
+                ctx.metric("model", "train_loss", s.trainLoss(), "train", s.epoch());
+                ctx.metric("model", "val_auc", s.validationAuc(), "validation", s.epoch());
+                ctx.metric("model", "learning_rate", s.learningRate(), "train", s.epoch());
+                ctx.metric("model", "samples_per_second", s.samplesPerSecond(), "train", s.epoch());
+                ctx.progress(String.format(Locale.ROOT, "epoch %d done: train loss %.4f, val AUC %.4f, lr %.2e, %.1fs, %.0f samples/s%s",
+                        s.epoch(), s.trainLoss(), s.validationAuc(), s.learningRate(), s.seconds(), s.samplesPerSecond(),
+                        s.best() ? " (best so far, checkpoint saved)" : ""));
+            }
+
+            @Override
+            public void bestCheckpoint(int epoch, double auc, byte[] parameters) throws Exception {
+                storage.put(checkpointKey, parameters, "application/octet-stream");
+            }
+        });
+        ctx.closeAtEnd(result.model());
+        ctx.share(TrainingResult.class, result);
+        ctx.artifact("checkpoint", checkpointKey);
+        ctx.metric("model", "best_val_auc", result.bestValidationAuc(), "validation", null);
+        ctx.metric("model", "best_epoch", result.bestEpoch(), "validation", null);
+        ctx.metric("model", "epochs_run", result.curve().size(), "train", null);
+        ctx.metric("model", "train_seconds", result.seconds(), "train", null);
+    }
+}

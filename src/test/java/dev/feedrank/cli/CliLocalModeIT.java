@@ -1,0 +1,117 @@
+package dev.feedrank.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The packaged jar as a user runs it: {@code run --local --json} in an empty folder starts an embedded PostgreSQL
+ * and S3 server under ./.feedrank, runs the whole pipeline and prints one JSON object; a second run in the same
+ * folder reuses their data.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CliLocalModeIT {
+
+    static final Path WORK = Path.of("target", "cli-it").toAbsolutePath();
+    static final String[] SMALL = {"--set", "synthetic.users=400", "--set", "synthetic.items=200",
+            "--set", "synthetic.impressions=30000", "--set", "train.epochs=3", "--set", "train.batch-size=512"};
+
+    @BeforeAll
+    static void emptyFolder() throws IOException {
+        if (Files.exists(WORK)) {
+            try (var paths = Files.walk(WORK)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    record Result(int exit, String stdout, String stderr) {
+    }
+
+    static Result run(String... args) throws IOException, InterruptedException {
+        Files.createDirectories(WORK);
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=2",
+                "-jar", System.getProperty("feedrank.app.jar", "target/quarkus-app/quarkus-run.jar")));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(WORK.toFile());
+        pb.environment().put("DJL_OFFLINE", "true");
+        pb.environment().remove("QUARKUS_DATASOURCE_JDBC_URL");
+        pb.environment().remove("FEEDRANK_STORAGE_ENDPOINT");
+        Path out = Files.createTempFile(WORK, "stdout", ".txt");
+        Path err = Files.createTempFile(WORK, "stderr", ".txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(15, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            fail("feedrank did not finish: " + Files.readString(err));
+        }
+        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    static String[] with(String[] base, String... more) {
+        List<String> all = new ArrayList<>(List.of(base));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    @Order(1)
+    void firstRunInAnEmptyFolderPromotesAModelAndPrintsOneJsonObject() throws Exception {
+        Result r = run(with(SMALL, "run", "--local", "--json", "--dataset", "synthetic"));
+        assertEquals(0, r.exit(), () -> r.stderr());
+        JsonNode json = new ObjectMapper().readTree(r.stdout());
+        assertEquals("SUCCEEDED", json.get("status").asText(), r.stdout());
+        assertEquals(5, json.get("stages").size());
+        assertTrue(json.get("model").get("promoted").asBoolean());
+        assertTrue(json.get("model").get("version").asText().startsWith("v"));
+        assertTrue(json.get("metrics").get("auc").asDouble() > 0.7);
+        assertTrue(json.get("baseline").has("ndcg@10"));
+        assertTrue(json.get("gate").get("passed").asBoolean());
+        assertTrue(Files.isDirectory(WORK.resolve(".feedrank/postgres")), "embedded PostgreSQL data under ./.feedrank");
+        assertTrue(Files.isDirectory(WORK.resolve(".feedrank/s3")), "embedded S3 objects under ./.feedrank");
+    }
+
+    @Test
+    @Order(2)
+    void secondRunReusesTheLocalDataAndARejectedModelStillExitsZero() throws Exception {
+        Result r = run(with(SMALL, "run", "--local", "--set", "gate.min-auc=0.999"));
+        assertEquals(0, r.exit(), () -> r.stderr());
+        assertTrue(r.stdout().contains("gate: FAILED (compared with production model v1-"), r.stdout());
+        assertTrue(r.stdout().contains("not promoted (rejected)"), r.stdout());
+        assertTrue(r.stdout().matches("(?s)run 2 .*"), "the run history persisted across processes: " + r.stdout());
+    }
+
+    @Test
+    @Order(3)
+    void aFailedRunExitsNonZeroWithTheErrorInTheJson() throws Exception {
+        Result r = run("run", "--local", "--json", "--dataset", "csv:" + WORK.resolve("does-not-exist"));
+        assertNotEquals(0, r.exit());
+        JsonNode json = new ObjectMapper().readTree(r.stdout());
+        assertEquals("FAILED", json.get("status").asText());
+        assertTrue(json.get("error").asText().startsWith("prepare-data: "), json.toString());
+        assertFalse(json.get("model").get("promoted").asBoolean());
+    }
+
+    @Test
+    @Order(4)
+    void anUnknownSettingIsRefusedBeforeAnythingRuns() throws Exception {
+        Result r = run("run", "--local", "--set", "train.epochz=3");
+        assertNotEquals(0, r.exit());
+        assertTrue(r.stderr().contains("train.epochz"), r.stderr());
+    }
+}

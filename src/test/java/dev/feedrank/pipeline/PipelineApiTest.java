@@ -1,0 +1,125 @@
+package dev.feedrank.pipeline;
+
+import dev.feedrank.registry.BundleLoader;
+import dev.feedrank.storage.ObjectStorage;
+import dev.feedrank.testing.FeedrankTestServices;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Whole runs through the REST API on real PostgreSQL, a real S3 server and real DJL training. */
+@QuarkusTest
+@QuarkusTestResource(FeedrankTestServices.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PipelineApiTest {
+
+    static final List<String> STAGES = List.of("prepare-data", "train", "evaluate", "gate", "export");
+
+    @Inject
+    ObjectStorage storage;
+
+    @Test
+    @Order(1)
+    void firstRunPromotesItsModelOnTheAbsoluteChecksAndTheBundleReloads() throws Exception {
+        JsonPath run = RunApi.runToEnd("synthetic", RunApi.small());
+        assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
+        assertEquals("PROMOTED", run.getString("outcome"));
+        assertEquals(STAGES, run.getList("stages.name"));
+        assertEquals(List.of("SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"), run.getList("stages.status"));
+        assertTrue(run.getDouble("metrics.auc") >= 0.70, "auc " + run.getDouble("metrics.auc"));
+        assertTrue(run.getDouble("metrics['ndcg@10']") > run.getDouble("baseline['ndcg@10']"));
+        for (String k : List.of("logloss", "accuracy", "precision", "recall", "ndcg@50", "recall@10", "hr@10", "precision@10", "mrr@10")) {
+            assertNotNull(run.get("metrics['" + k + "']"), k);
+        }
+        assertTrue(run.getBoolean("gate.passed"));
+        assertThat(run.getString("gate.summary"), containsString("no production model yet"));
+        assertEquals(List.of("minimum", "beat-baseline"), run.getList("gate.checks.kind"));
+        String version = run.getString("model.version");
+        assertTrue(run.getBoolean("model.promoted"));
+        assertThat(run.getList("model.artifacts", String.class), hasItem("models/" + version + "/manifest.json"));
+        assertEquals("synthetic", run.getString("dataset"));
+        assertEquals("3", run.getString("config['train.epochs']"));
+
+        given().when().get("/api/aliases/production").then().statusCode(200)
+                .body("version", equalTo(version))
+                .body("history", hasSize(1))
+                .body("history[0].automatic", equalTo(true))
+                .body("history[0].runId", equalTo((int) run.getLong("runId")));
+        given().when().get("/api/models/" + version).then().statusCode(200).body("status", equalTo("promoted"));
+        given().when().get("/api/runs/" + run.getLong("runId") + "/metrics").then().statusCode(200)
+                .body("curve", hasSize(3))
+                .body("curve[0].validationAuc", notNullValue())
+                .body("curve[0].learningRate", equalTo(0.001f));
+
+        try (BundleLoader.LoadedBundle bundle = new BundleLoader().load("models/" + version + "/", storage)) {
+            assertEquals(run.getLong("runId"), bundle.manifest().runId());
+            assertTrue(bundle.maxAbsEmbeddingDifference() < 1e-5);
+            assertEquals(200, bundle.items().rows());
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aRunThatFailsItsGateIsKeptAsRejectedAndLeavesProductionWhereItWas() throws Exception {
+        String before = given().get("/api/aliases/production").then().statusCode(200).extract().path("version");
+        JsonPath run = RunApi.runToEnd("synthetic", RunApi.small("gate.min-auc", "0.999", "train.seed", "43"));
+        assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
+        assertEquals("REJECTED", run.getString("outcome"));
+        assertFalse(run.getBoolean("gate.passed"));
+        assertThat(run.getString("gate.summary"), containsString("compared with production model " + before));
+        assertTrue(run.getList("gate.checks.kind").contains("no-regression"));
+        String rejected = run.getString("model.version");
+        given().get("/api/models/" + rejected).then().statusCode(200).body("status", equalTo("rejected"));
+        given().get("/api/aliases/production").then().statusCode(200)
+                .body("version", equalTo(before)).body("history", hasSize(1));
+    }
+
+    @Test
+    @Order(3)
+    void listsRunsNewestFirstAndFiltersByStatus() {
+        given().when().get("/api/runs?size=1").then().statusCode(200)
+                .body("items", hasSize(1)).body("total", greaterThanOrEqualTo(2));
+        List<Integer> ids = given().when().get("/api/runs?status=SUCCEEDED").then().statusCode(200)
+                .extract().path("items.runId");
+        assertTrue(ids.size() >= 2);
+        assertTrue(ids.get(0) > ids.get(1), "newest first: " + ids);
+        given().when().get("/api/runs?status=BOGUS").then().statusCode(400).body("message", containsString("unknown status"));
+    }
+
+    @Test
+    @Order(4)
+    void errorsAreJsonWithAMessage() {
+        given().when().get("/api/runs/987654").then().statusCode(404).contentType(ContentType.JSON)
+                .body("message", containsString("987654"));
+        given().when().get("/api/models/nope").then().statusCode(404).body("message", notNullValue());
+        given().contentType(ContentType.JSON).body("{\"dataset\": ").when().post("/api/runs")
+                .then().statusCode(400).body("message", notNullValue());
+        given().contentType(ContentType.JSON).body(Map.of("overrides", Map.of("train.epochz", "3")))
+                .when().post("/api/runs").then().statusCode(400).body("message", containsString("train.epochz"));
+    }
+
+    @Test
+    @Order(5)
+    void healthOpenApiAndPrometheusMetrics() {
+        given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+                .body("checks.name", hasItem("object-storage"));
+        given().when().get("/q/health/live").then().statusCode(200);
+        given().when().get("/q/openapi?format=json").then().statusCode(200).body(containsString("/api/runs"));
+        given().when().get("/q/metrics").then().statusCode(200)
+                .body(containsString("feedrank_runs_total"))
+                .body(containsString("feedrank_stage_duration_seconds_count{stage=\"train\""));
+    }
+}
