@@ -257,17 +257,17 @@ def main():
         loss_sum = torch.zeros(())
         n_batches = 0
         samples = 0
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         perm = torch.randperm(n_train, generator=gen)
         for u, i, y in batches(t, perm, batch_size):
             loss_sum += train_step(model, opt, loss_fn, t, u, i, y)
             n_batches += 1
             samples += y.numel()
-        dt = time.perf_counter() - t0
+        dt, cpu = time.perf_counter() - t0, time.process_time() - c0
         rate = samples / dt
         rates.append(rate)
-        log(f"epoch {epoch}/{epochs}: {samples} samples in {dt:.2f}s = {rate:.0f} samples/s, "
-            f"mean loss {loss_sum.item() / max(n_batches, 1):.4f}")
+        log(f"epoch {epoch}/{epochs}: {samples} samples in {dt:.2f}s = {rate:.0f} samples/s "
+            f"(process CPU {cpu:.2f}s = {cpu / dt:.2f} cores busy), mean loss {loss_sum.item() / max(n_batches, 1):.4f}")
 
     test_auc = evaluate(model, t, batch_size)
     median = statistics.median(rates) if rates else float("nan")

@@ -50,7 +50,7 @@ public final class TrainingThroughputBench {
                 (System.nanoTime() - t0) / 1e9, data.train().size(), data.users().width(), data.items().width());
         writeTensors(data, out, epochs, batch, seed);
 
-        TrainingSettings s = new TrainingSettings(epochs + 1, batch, 1e-3, 64, 32, seed, 1000, 3, 0.5, 100);
+        TrainingSettings s = new TrainingSettings(epochs + 1, batch, 1e-3, 64, 32, seed, 1000, 3, 0.5, 100, 0.0);
         List<Double> rates = new ArrayList<>();
         TrainingResult r = new TwoTowerTrainer().train(data, s, new TrainingListener() {
             @Override

@@ -138,6 +138,14 @@ public interface FeedrankConfig {
         @WithDefault("0.5")
         double lrFactor();
 
+        /**
+         * Share of training examples shown as coming from a user unseen in training, with the item ID dropped to the
+         * out-of-vocabulary bucket, so that new users and items get learned embeddings rather than random ones.
+         */
+        @WithName("cold-start-rate")
+        @WithDefault("0.3")
+        double coldStartRate();
+
         /** Log a progress line every this many batches. */
         @WithName("log-every-batches")
         @WithDefault("50")

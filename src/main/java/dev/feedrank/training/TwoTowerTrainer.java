@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
@@ -76,6 +77,11 @@ public final class TwoTowerTrainer {
         NDArray trainItem = tensors.create(toLong(train.item()));
         NDArray trainLabel = tensors.create(train.click());
 
+        // cold-start training: a share of examples is shown as coming from a user unseen in training (a real
+        // OOV user row of the table: ID bucket 0 and no-history features) and with the item's ID dropped to the
+        // OOV bucket, so the OOV rows learn what to do for new users and items instead of staying random
+        int coldRow = firstOov(data.users().vocabIndex());
+
         AdjustableLr lr = new AdjustableLr(s.learningRate());
         ReduceLrOnPlateau plateau = new ReduceLrOnPlateau(s.learningRate(), s.lrFactor(), s.lrPatience());
         DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())
@@ -106,8 +112,18 @@ public final class TwoTowerTrainer {
                             NDArray rows = attach(order.get(new NDIndex("{}:{}", from, to)), bm);
                             NDArray u = attach(trainUser.get(rows), bm);
                             NDArray i = attach(trainItem.get(rows), bm);
+                            NDArray iVocab = attach(itemVocab.get(i), bm);
+                            if (s.coldStartRate() > 0) {
+                                Shape shape = new Shape(to - from);
+                                float rate = (float) s.coldStartRate();
+                                if (coldRow >= 0) {
+                                    NDArray asCold = bm.randomUniform(0f, 1f, shape).lt(rate).toType(DataType.INT64, false);
+                                    u = u.add(asCold.mul(u.neg().add(coldRow))); // u where not cold, coldRow where cold
+                                }
+                                iVocab = iVocab.mul(bm.randomUniform(0f, 1f, shape).gte(rate).toType(DataType.INT64, false));
+                            }
                             NDList inputs = new NDList(attach(userVocab.get(u), bm), attach(userDense.get(u), bm),
-                                    attach(itemVocab.get(i), bm), attach(itemDense.get(i), bm));
+                                    iVocab, attach(itemDense.get(i), bm));
                             NDArray labels = attach(trainLabel.get(rows), bm);
                             try (GradientCollector gc = trainer.newGradientCollector()) {
                                 NDList logits = trainer.forward(inputs);
@@ -165,6 +181,11 @@ public final class TwoTowerTrainer {
         float[] i = model.embedItems(data.items());
         float[] p = EmbeddingScores.probabilities(u, i, model.spec().embeddingDim(), val);
         return ClassificationMetrics.auc(p, val.click());
+    }
+
+    private static int firstOov(int[] vocab) {
+        for (int r = 0; r < vocab.length; r++) if (vocab[r] == 0) return r;
+        return -1;
     }
 
     private static NDArray attach(NDArray a, NDManager m) {

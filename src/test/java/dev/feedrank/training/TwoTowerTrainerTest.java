@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class TwoTowerTrainerTest {
 
     private static TrainingSettings settings(int epochs, long seed) {
-        return new TrainingSettings(epochs, 256, 1e-3, 16, 8, seed, 5, 3, 0.5, 1000);
+        return new TrainingSettings(epochs, 256, 1e-3, 16, 8, seed, 5, 3, 0.5, 1000, 0.1);
     }
 
     @Test

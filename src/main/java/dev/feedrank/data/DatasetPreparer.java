@@ -1,0 +1,154 @@
+package dev.feedrank.data;
+
+import dev.feedrank.storage.ObjectStorage;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * prepare-data: reads a dataset (synthetic, MovieLens, generic CSV/Parquet; local or S3), splits it by time, builds
+ * both towers' features from the train window only and adds sampled negatives for implicit feedback.
+ */
+public final class DatasetPreparer {
+    /** Part of the content hash: bump it whenever preparation changes what it produces. */
+    public static final String FORMAT_VERSION = "feedrank-dataset-v1";
+    private static final Logger LOG = Logger.getLogger(DatasetPreparer.class);
+
+    /**
+     * Prepares a dataset.
+     *
+     * @param workDir scratch folder (created if needed); temporary files (synthetic output, S3 downloads) are removed
+     * @param storage only needed for {@code s3://} paths (may be {@code null} otherwise)
+     * @throws DataValidationException bad input data (never worth retrying)
+     * @throws IllegalArgumentException bad settings
+     * @throws java.io.UncheckedIOException reading or downloading failed
+     */
+    public PreparedDataset prepare(DatasetSpec spec, PreparationSettings settings, Path workDir,
+                                   ObjectStorage storage) {
+        checkSettings(settings);
+        long started = System.nanoTime();
+        try (SourceResolver.Resolved input = SourceResolver.resolve(spec, settings, workDir, storage);
+             Connection db = Sql.open()) {
+            SourceTables src = read(db, spec, input.path());
+            String hash = contentHash(spec.format(), src.inputFiles(), settings);
+            long[] counts = TimeSplitter.split(db, settings.trainFraction(), settings.validationFraction());
+            if (Sql.queryLong(db, "SELECT count(*) FROM split_interactions WHERE split = 0 AND click = 1") == 0) {
+                throw new DataValidationException(src.interactionsFile(), null, "click", "expected at least one "
+                        + "positive (click = 1) interaction in the train window (the first " + counts[0] + " of "
+                        + (counts[0] + counts[1] + counts[2]) + " interactions by time), found none");
+            }
+            FeatureBuilder.Towers towers = new FeatureBuilder(db).build(src);
+            Examples[] observed = TimeSplitter.observed(db, counts);
+            boolean explicit = Sql.queryLong(db, "SELECT count(*) FROM interactions WHERE click = 0") > 0;
+            Examples[] splits = explicit ? observed : withSampledNegatives(observed, towers, settings);
+            long interactions = counts[0] + counts[1] + counts[2];
+            String[] distinct = Sql.firstRow(db, "SELECT count(DISTINCT user_id), count(DISTINCT item_id) "
+                    + "FROM interactions");
+            Map<String, Object> stats = DatasetStats.of(spec, src, settings, interactions,
+                    Long.parseLong(distinct[0]), Long.parseLong(distinct[1]), explicit, towers.users(), towers.items(),
+                    splits);
+            LOG.infof("prepared %s (%s): %d interactions, %d users, %d items, train/validation/test examples "
+                            + "%d/%d/%d, in %d ms", spec, src.layout(), interactions, towers.users().rows(),
+                    towers.items().rows(), splits[0].size(), splits[1].size(), splits[2].size(),
+                    (System.nanoTime() - started) / 1_000_000);
+            return new PreparedDataset(hash, spec.toString(), towers.users(), towers.items(), splits[0], splits[1],
+                    splits[2], stats);
+        } catch (SQLException e) {
+            throw new IllegalStateException("DuckDB failed while preparing " + spec + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read dataset " + spec, e);
+        }
+    }
+
+    private static SourceTables read(Connection db, DatasetSpec spec, Path input) throws SQLException {
+        return switch (spec.format()) {
+            case MOVIELENS -> new MovieLensReader(db).load(input);
+            case CSV -> new GenericTableReader(db, false).load(input, "generic-csv");
+            case PARQUET -> new GenericTableReader(db, true).load(input, "generic-parquet");
+            case SYNTHETIC -> new GenericTableReader(db, false).load(input, "synthetic");
+        };
+    }
+
+    private static Examples[] withSampledNegatives(Examples[] observed, FeatureBuilder.Towers towers,
+                                                   PreparationSettings settings) {
+        int numUsers = towers.users().rows();
+        int numItems = towers.items().rows();
+        int[] itemTrainClicks = new int[numItems];
+        Examples train = observed[TimeSplitter.TRAIN];
+        for (int i = 0; i < train.size(); i++) if (train.click()[i] == 1f) itemTrainClicks[train.item()[i]]++;
+        long[] itemFirstSeen = new long[numItems];
+        Arrays.fill(itemFirstSeen, Long.MAX_VALUE);
+        for (Examples e : observed) {
+            for (int i = 0; i < e.size(); i++) {
+                itemFirstSeen[e.item()[i]] = Math.min(itemFirstSeen[e.item()[i]], e.ts()[i]);
+            }
+        }
+        NegativeSampler sampler = new NegativeSampler(settings.negativesPerPositive(), settings.negativeSampling(),
+                itemFirstSeen, itemTrainClicks);
+        // a split's negatives avoid the user's train positives and positives up to and including that split
+        NegativeSampler.UserItems[] exclude = {
+                NegativeSampler.UserItems.positivesOf(numUsers, observed[0]),
+                NegativeSampler.UserItems.positivesOf(numUsers, observed[0], observed[1]),
+                NegativeSampler.UserItems.positivesOf(numUsers, observed[0], observed[1], observed[2])};
+        Examples[] out = new Examples[3];
+        for (int s = 0; s < 3; s++) {
+            out[s] = sampler.sample(observed[s], exclude[s], settings.seed() ^ (0x9E3779B97F4A7C15L * (s + 1)));
+        }
+        return out;
+    }
+
+    static void checkSettings(PreparationSettings s) {
+        if (!(s.trainFraction() > 0 && s.trainFraction() < 1)) {
+            throw new IllegalArgumentException("trainFraction must be in (0, 1), got " + s.trainFraction());
+        }
+        if (!(s.validationFraction() >= 0 && s.trainFraction() + s.validationFraction() < 1)) {
+            throw new IllegalArgumentException("validationFraction must be >= 0 with trainFraction + "
+                    + "validationFraction < 1, got " + s.validationFraction());
+        }
+        if (s.negativesPerPositive() < 0) {
+            throw new IllegalArgumentException("negativesPerPositive must be >= 0, got " + s.negativesPerPositive());
+        }
+        NegativeSampler.isPopularity(s.negativeSampling());
+    }
+
+    /** Hex SHA-256 over the format version, the source format, the input files (by name) and the settings. */
+    static String contentHash(DatasetSpec.Format format, List<Path> files, PreparationSettings settings)
+            throws IOException {
+        MessageDigest sha = sha256();
+        sha.update((FORMAT_VERSION + "\n" + format + "\n").getBytes(StandardCharsets.UTF_8));
+        List<Path> sorted = new ArrayList<>(files);
+        sorted.sort(Comparator.comparing(p -> p.getFileName().toString()));
+        byte[] buffer = new byte[1 << 16];
+        for (Path file : sorted) {
+            sha.update((file.getFileName() + "\n" + Files.size(file) + "\n").getBytes(StandardCharsets.UTF_8));
+            try (InputStream in = Files.newInputStream(file)) {
+                for (int n; (n = in.read(buffer)) > 0; ) sha.update(buffer, 0, n);
+            }
+        }
+        sha.update(settings.toString().getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

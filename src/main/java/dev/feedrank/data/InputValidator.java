@@ -1,0 +1,285 @@
+package dev.feedrank.data;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Loads input files into raw all-VARCHAR DuckDB tables (in file order, so {@code rowid + 1} is the 1-based data row)
+ * and checks them with {@code TRY_CAST}, failing with a {@link DataValidationException} on the first offending row.
+ */
+final class InputValidator {
+    /** Accepted timestamps: epoch seconds up to now + 1 day. */
+    static final long MAX_FUTURE_SECONDS = 86_400;
+
+    private final Connection db;
+    private final long maxTimestamp = Instant.now().getEpochSecond() + MAX_FUTURE_SECONDS;
+
+    InputValidator(Connection db) {
+        this.db = db;
+    }
+
+    // ---- loading ---------------------------------------------------------------------------------------------
+
+    /** A CSV with a header row (column names taken from it), every column VARCHAR. */
+    void loadCsvWithHeader(String table, Path file, String encoding) throws SQLException {
+        List<String> header = readHeader(file, encoding);
+        if (header.isEmpty()) {
+            throw new DataValidationException(file.getFileName().toString(), null, null,
+                    "empty dataset: expected a header row and data rows, found an empty file");
+        }
+        load(table, file, "read_csv(" + Sql.path(file) + ", header = true, delim = ',', quote = '\"', "
+                + "escape = '\"', " + options(header, encoding) + ")", 1, ",");
+    }
+
+    /** A header-less delimited text file with the given column names, every column VARCHAR, no quoting. */
+    void loadDelimited(String table, Path file, String delimiter, List<String> columns, String encoding)
+            throws SQLException {
+        load(table, file, "read_csv(" + Sql.path(file) + ", header = false, delim = " + Sql.str(delimiter)
+                + ", quote = '', escape = '', " + options(columns, encoding) + ")", 0, delimiter);
+    }
+
+    /** Fixed columns, no sniffing (so a ragged row is an error rather than a different guess of the dialect). */
+    private static String options(List<String> columns, String encoding) {
+        StringBuilder cols = new StringBuilder("{");
+        for (String c : columns) cols.append(cols.length() > 1 ? ", " : "").append(Sql.str(c)).append(": 'VARCHAR'");
+        return "auto_detect = false, columns = " + cols.append('}') + ", encoding = " + Sql.str(encoding);
+    }
+
+    /** A Parquet file with every column cast to VARCHAR, so it is validated like a CSV. */
+    void loadParquet(String table, Path file) throws SQLException {
+        load(table + "_typed", file, "read_parquet(" + Sql.path(file) + ")", 0, null);
+        StringBuilder select = new StringBuilder();
+        for (String c : Sql.columns(db, table + "_typed")) {
+            select.append(select.length() > 0 ? ", " : "").append("CAST(").append(Sql.id(c)).append(" AS VARCHAR) AS ")
+                    .append(Sql.id(c));
+        }
+        Sql.exec(db, "CREATE TABLE " + table + " AS SELECT " + select + " FROM " + table + "_typed ORDER BY rowid");
+        Sql.exec(db, "DROP TABLE " + table + "_typed");
+    }
+
+    private void load(String table, Path file, String source, int headerLines, String delimiter) throws SQLException {
+        try {
+            Sql.exec(db, "CREATE TABLE " + table + " AS SELECT * FROM " + source);
+        } catch (SQLException e) {
+            throw unreadable(file, e, headerLines, delimiter);
+        }
+    }
+
+    private static final Pattern CSV_LINE = Pattern.compile("CSV Error on Line: (\\d+)");
+    private static final Pattern CSV_COLUMNS = Pattern.compile("Expected Number of Columns: (\\d+) Found: (\\d+)");
+    private static final Pattern CSV_ORIGINAL = Pattern.compile("Original Line: ([^\\n]*)");
+
+    private static DataValidationException unreadable(Path file, SQLException e, int headerLines, String delimiter) {
+        String msg = String.valueOf(e.getMessage());
+        String name = file.getFileName().toString();
+        Matcher line = CSV_LINE.matcher(msg);
+        Matcher columns = CSV_COLUMNS.matcher(msg);
+        Matcher original = CSV_ORIGINAL.matcher(msg);
+        if (line.find() && columns.find()) {
+            return new DataValidationException(name, Long.parseLong(line.group(1)) - headerLines, null, "expected "
+                    + columns.group(1) + " '" + delimiter + "'-separated fields, found " + columns.group(2)
+                    + (original.find() ? " in '" + original.group(1) + "'" : ""));
+        }
+        int nl = msg.indexOf('\n', Math.min(msg.length(), 300));
+        return new DataValidationException(name, line.find(0) ? Long.parseLong(line.group(1)) - headerLines : null,
+                null, "expected a readable file of the documented layout, but it could not be parsed: "
+                + (nl > 0 ? msg.substring(0, nl) : msg));
+    }
+
+    /** Column names from the first line of a CSV (UTF-8 BOM, quotes and CRLF handled; gzip by extension). */
+    static List<String> readHeader(Path file, String encoding) {
+        Charset charset = encoding.equalsIgnoreCase("latin-1") ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8;
+        try (InputStream raw = Files.newInputStream(file);
+             InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+             BufferedReader reader = new BufferedReader(new InputStreamReader(in, charset))) {
+            String first = reader.readLine();
+            if (first == null || first.isBlank()) return List.of();
+            if (first.startsWith("\uFEFF")) first = first.substring(1);
+            List<String> names = new ArrayList<>();
+            StringBuilder cell = new StringBuilder();
+            boolean quoted = false;
+            for (int i = 0; i < first.length(); i++) {
+                char ch = first.charAt(i);
+                if (ch == '"') {
+                    if (quoted && i + 1 < first.length() && first.charAt(i + 1) == '"') cell.append(first.charAt(++i));
+                    else quoted = !quoted;
+                } else if (ch == ',' && !quoted) {
+                    names.add(cell.toString().trim());
+                    cell.setLength(0);
+                } else if (ch != '\r') {
+                    cell.append(ch);
+                }
+            }
+            names.add(cell.toString().trim());
+            return names;
+        } catch (IOException e) {
+            throw new DataValidationException(file.getFileName().toString(), null, null,
+                    "expected a readable file, but it could not be read: " + e.getMessage());
+        }
+    }
+
+    // ---- file and column presence ----------------------------------------------------------------------------
+
+    /** The first of the candidate file names that exists in the folder, or {@code null}. */
+    static Path find(Path folder, String... names) {
+        for (String name : names) {
+            Path p = folder.resolve(name);
+            if (Files.isRegularFile(p)) return p;
+        }
+        return null;
+    }
+
+    static DataValidationException missingFile(String file, Path folder, String expectation) {
+        List<String> present = new ArrayList<>();
+        try (Stream<Path> s = Files.list(folder)) {
+            s.map(p -> p.getFileName().toString()).sorted().forEach(present::add);
+        } catch (Exception e) {
+            // folder unreadable or absent: report it as empty
+        }
+        return new DataValidationException(file, null, null, "missing file: expected " + expectation + " in "
+                + folder.toAbsolutePath() + ", found " + (present.isEmpty() ? "no files" : present));
+    }
+
+    void requireColumns(String table, String file, List<String> required) throws SQLException {
+        List<String> present = Sql.columns(db, table);
+        for (String c : required) {
+            if (present.stream().noneMatch(p -> p.equalsIgnoreCase(c))) {
+                throw new DataValidationException(file, null, c, "missing column: expected a column '" + c
+                        + "' (required: " + String.join(", ", required) + "), found columns " + present);
+            }
+        }
+    }
+
+    boolean hasColumn(String table, String column) throws SQLException {
+        return Sql.columns(db, table).stream().anyMatch(c -> c.equalsIgnoreCase(column));
+    }
+
+    void requireRows(String table, String file, String what) throws SQLException {
+        if (Sql.queryLong(db, "SELECT count(*) FROM " + table) == 0) {
+            throw new DataValidationException(file, null, null, "empty dataset: expected at least one " + what
+                    + ", found no data rows");
+        }
+    }
+
+    // ---- value checks ----------------------------------------------------------------------------------------
+
+    void requireUnique(String table, String file, String column) throws SQLException {
+        String[] dup = Sql.firstRow(db, "SELECT r + 1, v FROM (SELECT rowid AS r, " + Sql.id(column) + " AS v, "
+                + "row_number() OVER (PARTITION BY " + intExpr(column) + " ORDER BY rowid) AS k FROM " + table
+                + ") WHERE k = 2 ORDER BY r LIMIT 1");
+        if (dup != null) {
+            throw new DataValidationException(file, Long.parseLong(dup[0]), column,
+                    "expected unique ids, got '" + dup[1] + "' a second time");
+        }
+    }
+
+    /** Value checks of one raw table, run together in a single scan by {@link Checks#verify()}. */
+    Checks values(String table, String file) {
+        return new Checks(table, file);
+    }
+
+    final class Checks {
+        private final String table;
+        private final String file;
+        private final List<String[]> checks = new ArrayList<>(); // column, bad-row condition, expectation
+
+        private Checks(String table, String file) {
+            this.table = table;
+            this.file = file;
+        }
+
+        /** Ids must be integers in every format. */
+        Checks integerIds(String column) {
+            return add(column, "NOT coalesce(regexp_full_match(" + Sql.id(column)
+                    + ", '\\s*-?[0-9]{1,18}(\\.0*)?\\s*'), false)", "expected an integer id");
+        }
+
+        /** Finite numbers; empty cells are allowed when {@code allowEmpty} (treated as missing). */
+        Checks finiteNumbers(String column, boolean allowEmpty, String what) {
+            String c = Sql.id(column);
+            String d = "TRY_CAST(trim(" + c + ") AS DOUBLE)";
+            String empty = c + " IS NULL OR trim(" + c + ") = ''";
+            String bad = "(" + d + " IS NULL OR isnan(" + d + ") OR isinf(" + d + "))";
+            return add(column, allowEmpty ? "NOT (" + empty + ") AND " + bad : "(" + empty + ") OR " + bad,
+                    "expected " + what);
+        }
+
+        Checks labels(String column, String what) {
+            String c = Sql.id(column);
+            return add(column, "NOT coalesce(lower(trim(" + c + ")) IN ('0', '1', 'true', 'false') OR "
+                    + "TRY_CAST(trim(" + c + ") AS DOUBLE) IN (0, 1), false)", "expected " + what);
+        }
+
+        Checks timestamps(String column) {
+            String ts = timestampExpr(column);
+            return add(column, ts + " IS NULL OR " + ts + " <= 0 OR " + ts + " > " + maxTimestamp,
+                    "expected epoch seconds (or an ISO-8601 timestamp) between 1 and " + maxTimestamp
+                            + " (now + 1 day)");
+        }
+
+        private Checks add(String column, String badCondition, String expectation) {
+            checks.add(new String[] {column, badCondition, expectation});
+            return this;
+        }
+
+        /** Fails on the first check (in the order added) that has an offending row, naming its first such row. */
+        void verify() throws SQLException {
+            if (checks.isEmpty()) return;
+            StringBuilder sql = new StringBuilder("SELECT ");
+            for (int i = 0; i < checks.size(); i++) {
+                sql.append(i > 0 ? ", " : "").append("min(CASE WHEN ").append(checks.get(i)[1]).append(" THEN rowid END)");
+            }
+            String[] firstBad = Sql.firstRow(db, sql.append(" FROM ").append(table).toString());
+            for (int i = 0; i < checks.size(); i++) {
+                if (firstBad[i] == null) continue;
+                String column = checks.get(i)[0];
+                String[] value = Sql.firstRow(db, "SELECT " + Sql.id(column) + " FROM " + table + " WHERE rowid = "
+                        + firstBad[i]);
+                String got = value[0] == null ? "an empty value" : "'" + value[0] + "'";
+                throw new DataValidationException(file, Long.parseLong(firstBad[i]) + 1, column,
+                        checks.get(i)[2] + ", got " + got);
+            }
+        }
+    }
+
+    // ---- conversions (only valid after the checks above) -----------------------------------------------------
+
+    /** An integer id (integral decimals such as {@code 7.0}, e.g. from a float Parquet column, are accepted). */
+    static String intExpr(String column) {
+        return "TRY_CAST(trim(" + Sql.id(column) + ") AS BIGINT)";
+    }
+
+    static String doubleExpr(String column) {
+        String c = Sql.id(column);
+        return "CASE WHEN trim(" + c + ") = '' THEN NULL ELSE TRY_CAST(trim(" + c + ") AS DOUBLE) END";
+    }
+
+    static String labelExpr(String column) {
+        String c = Sql.id(column);
+        return "CAST(CASE WHEN lower(trim(" + c + ")) IN ('1', 'true') OR TRY_CAST(trim(" + c
+                + ") AS DOUBLE) = 1 THEN 1 ELSE 0 END AS INTEGER)";
+    }
+
+    /** Epoch seconds from an integer/decimal epoch-seconds value or an ISO-8601 timestamp (UTC unless offset). */
+    static String timestampExpr(String column) {
+        String c = "trim(" + Sql.id(column) + ")";
+        return "(CASE WHEN regexp_full_match(" + c + ", '-?[0-9]+(\\.[0-9]*)?') THEN TRY_CAST(floor(TRY_CAST(" + c
+                + " AS DOUBLE)) AS BIGINT) ELSE TRY_CAST(floor(epoch(TRY_CAST(" + c
+                + " AS TIMESTAMPTZ))) AS BIGINT) END)";
+    }
+}

@@ -1,0 +1,76 @@
+package dev.feedrank.data;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Small helpers around an in-memory DuckDB connection. */
+final class Sql {
+    private Sql() {
+    }
+
+    /** A fresh in-memory DuckDB (UTC, never fetching extensions). */
+    static Connection open() throws SQLException {
+        Connection db = DriverManager.getConnection("jdbc:duckdb:");
+        try (Statement st = db.createStatement()) {
+            st.execute("SET autoinstall_known_extensions = false");
+            st.execute("SET TimeZone = 'UTC'");
+        }
+        return db;
+    }
+
+    /** A quoted identifier. */
+    static String id(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
+    }
+
+    /** A quoted string literal. */
+    static String str(String value) {
+        return '\'' + value.replace("'", "''") + '\'';
+    }
+
+    static String path(Path file) {
+        return str(file.toAbsolutePath().toString());
+    }
+
+    static void exec(Connection db, String sql) throws SQLException {
+        try (Statement st = db.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    static long queryLong(Connection db, String sql) throws SQLException {
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** The first row of a query, as strings; {@code null} when it returns no row. */
+    static String[] firstRow(Connection db, String sql) throws SQLException {
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            if (!rs.next()) return null;
+            String[] row = new String[rs.getMetaData().getColumnCount()];
+            for (int i = 0; i < row.length; i++) row[i] = rs.getString(i + 1);
+            return row;
+        }
+    }
+
+    static List<String> strings(Connection db, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) out.add(rs.getString(1));
+        }
+        return out;
+    }
+
+    static List<String> columns(Connection db, String table) throws SQLException {
+        return strings(db, "SELECT column_name FROM information_schema.columns WHERE table_name = " + str(table)
+                + " ORDER BY ordinal_position");
+    }
+}

@@ -1,0 +1,149 @@
+package dev.feedrank.data;
+
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Malformed input fails with a message naming the file, the data row, the field and what was expected. */
+class InputValidationTest {
+    @TempDir
+    Path tmp;
+
+    /**
+     * @param spec     {@code movielens}, {@code csv} or {@code parquet}
+     * @param files    name, content pairs; a {@code .parquet} file's content is a DuckDB query to COPY into it
+     * @param expected substrings of the message (besides file, row and field)
+     */
+    record Case(String spec, List<String> files, String file, Long row, String field, List<String> expected) {
+    }
+
+    static final String RATINGS = "userId,movieId,rating,timestamp\n";
+    static final String MOVIES = "movieId,title,genres\n1,A (1995),Drama\n2,B (1996),Comedy\n";
+    static final String INTERACTIONS = "user_id,item_id,timestamp\n";
+    static final long FUTURE = Instant.now().getEpochSecond() + 10 * 86_400;
+
+    static Arguments c(String name, String spec, String file, Long row, String field, List<String> expected,
+                       String... files) {
+        return Arguments.of(Named.of(name, new Case(spec, List.of(files), file, row, field, expected)));
+    }
+
+    static Stream<Arguments> cases() {
+        return Stream.of(
+                c("movielens folder without ratings", "movielens", "ratings.csv", null, null,
+                        List.of("missing file", "u.data", "ratings.dat", "found [movies.csv]"), "movies.csv", MOVIES),
+                c("movielens latest without movies", "movielens", "movies.csv", null, null,
+                        List.of("missing file", "found [ratings.csv]"), "ratings.csv", RATINGS + "1,1,4.0,964982703\n"),
+                c("csv folder without interactions", "csv", "interactions.csv", null, null,
+                        List.of("missing file", "found [users.csv]"), "users.csv", "user_id,age\n1,3\n"),
+                c("missing column", "csv", "interactions.csv", null, "timestamp",
+                        List.of("missing column", "found columns [user_id, item_id, ts]"),
+                        "interactions.csv", "user_id,item_id,ts\n1,2,1600000000\n"),
+                c("non-numeric user id", "csv", "interactions.csv", 2L, "user_id",
+                        List.of("expected an integer id, got 'abc'"),
+                        "interactions.csv", INTERACTIONS + "1,2,1600000000\nabc,2,1600000001\n"),
+                c("decimal item id", "csv", "interactions.csv", 3L, "item_id", List.of("expected an integer id, got '1.5'"),
+                        "interactions.csv", INTERACTIONS + "1,2,1600000000\n1,3,1600000000\n2,1.5,1600000001\n"),
+                c("empty user id", "csv", "interactions.csv", 1L, "user_id",
+                        List.of("expected an integer id, got an empty value"),
+                        "interactions.csv", INTERACTIONS + ",2,1600000000\n"),
+                c("non-numeric MovieLens user id", "movielens", "ratings.csv", 2L, "userId",
+                        List.of("expected an integer id, got 'x7'"),
+                        "ratings.csv", RATINGS + "1,1,4.0,964982703\nx7,1,4.0,964982703\n", "movies.csv", MOVIES),
+                c("empty interactions", "csv", "interactions.csv", null, null,
+                        List.of("empty dataset", "expected at least one interaction"), "interactions.csv", INTERACTIONS),
+                c("empty ratings", "movielens", "ratings.csv", null, null, List.of("empty dataset"),
+                        "ratings.csv", RATINGS, "movies.csv", MOVIES),
+                c("timestamp zero", "csv", "interactions.csv", 2L, "timestamp",
+                        List.of("expected epoch seconds", "between 1 and", "got '0'"),
+                        "interactions.csv", INTERACTIONS + "1,2,1600000000\n1,2,0\n"),
+                c("timestamp in the future", "csv", "interactions.csv", 1L, "timestamp",
+                        List.of("(now + 1 day), got '" + FUTURE + "'"),
+                        "interactions.csv", INTERACTIONS + "1,2," + FUTURE + "\n"),
+                c("timestamp in milliseconds", "movielens", "ratings.csv", 1L, "timestamp",
+                        List.of("expected epoch seconds", "got '1600000000000'"),
+                        "ratings.csv", RATINGS + "1,1,4.0,1600000000000\n", "movies.csv", MOVIES),
+                c("unparsable timestamp", "csv", "interactions.csv", 1L, "timestamp", List.of("got 'yesterday'"),
+                        "interactions.csv", INTERACTIONS + "1,2,yesterday\n"),
+                c("NaN feature", "csv", "items.csv", 2L, "quality", List.of("expected a finite number, got 'NaN'"),
+                        "interactions.csv", INTERACTIONS + "1,2,1600000000\n", "items.csv", "item_id,quality\n1,0.5\n2,NaN\n"),
+                c("infinite feature", "csv", "users.csv", 1L, "age", List.of("expected a finite number, got 'inf'"),
+                        "interactions.csv", INTERACTIONS + "1,2,1600000000\n", "users.csv", "user_id,age\n1,inf\n"),
+                c("text feature", "csv", "items.csv", 1L, "quality", List.of("expected a finite number, got 'good'"),
+                        "interactions.csv", INTERACTIONS + "1,2,1600000000\n", "items.csv", "item_id,quality\n1,good\n"),
+                c("duplicate item id", "csv", "items.csv", 3L, "item_id", List.of("expected unique ids, got '1'"),
+                        "interactions.csv", INTERACTIONS + "1,2,1600000000\n", "items.csv", "item_id,q\n1,1\n2,2\n1,3\n"),
+                c("label 2", "csv", "interactions.csv", 2L, "click", List.of("expected a 0/1 label, got '2'"),
+                        "interactions.csv", "user_id,item_id,timestamp,click\n1,2,1600000000,1\n1,3,1600000001,2\n"),
+                c("label yes", "csv", "interactions.csv", 1L, "share", List.of("expected a 0/1 label, got 'yes'"),
+                        "interactions.csv", "user_id,item_id,timestamp,click,like,share\n1,2,1600000000,1,1,yes\n"),
+                c("unparsable rating", "movielens", "ratings.csv", 3L, "rating",
+                        List.of("expected a numeric rating, got 'four'"),
+                        "ratings.csv", RATINGS + "1,1,4.0,964982703\n1,2,3.5,964982704\n2,1,four,964982705\n",
+                        "movies.csv", MOVIES),
+                c("unparsable 1M rating", "movielens", "ratings.dat", 2L, "Rating",
+                        List.of("expected a numeric rating, got 'x'"),
+                        "ratings.dat", "1::1::5::978300760\n1::2::x::978300761\n", "movies.dat", "1::A (1995)::Drama\n"),
+                c("non-numeric 100K user id", "movielens", "u.data", 2L, "user_id", List.of("got 'u2'"),
+                        "u.data", "1\t2\t3\t881250949\nu2\t2\t3\t881250949\n"),
+                c("malformed 1M line", "movielens", "ratings.dat", 2L, null,
+                        List.of("expected 4 '::'-separated fields, found 3 in '1::2::3'"),
+                        "ratings.dat", "1::1::5::978300760\n1::2::3\n", "movies.dat", "1::A (1995)::Drama\n"),
+                c("ragged CSV row", "csv", "interactions.csv", 3L, null,
+                        List.of("expected 3 ','-separated fields, found 4"),
+                        "interactions.csv", INTERACTIONS + "1,2,1600000000\n1,3,1600000001\n1,4,1600000002,1\n"),
+                c("empty file", "csv", "interactions.csv", null, null, List.of("empty dataset"),
+                        "interactions.csv", ""),
+                c("non-integer Parquet id", "parquet", "interactions.parquet", 2L, "item_id", List.of("got '1.5'"),
+                        "interactions.parquet", "SELECT * FROM (VALUES (1, 2.0, 1600000000), (1, 1.5, 1600000001)) "
+                                + "t(user_id, item_id, \"timestamp\")"),
+                c("NaN in a Parquet feature", "parquet", "items.parquet", 2L, "score", List.of("got 'nan'"),
+                        "interactions.parquet", "SELECT 1 AS user_id, 2 AS item_id, 1600000000 AS \"timestamp\"",
+                        "items.parquet", "SELECT * FROM (VALUES (1, 0.5), (2, 'NaN'::DOUBLE)) t(item_id, score)"),
+                c("reserved feature name", "csv", "items.csv", null, "popularity", List.of("expected feature column names"),
+                        "interactions.csv", INTERACTIONS + "1,2,1600000000\n", "items.csv", "item_id,popularity\n1,1\n"),
+                c("no positive in the train window", "csv", "interactions.csv", null, "click",
+                        List.of("expected at least one positive"),
+                        "interactions.csv", "user_id,item_id,timestamp,click\n1,2,1600000000,0\n1,3,1600000001,0\n"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void malformedInputIsReported(Case c) throws Exception {
+        Path folder = tmp.resolve("data");
+        Files.createDirectories(folder);
+        for (int i = 0; i < c.files().size(); i += 2) {
+            String name = c.files().get(i);
+            if (name.endsWith(".parquet")) {
+                try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement st = db.createStatement()) {
+                    st.execute("COPY (" + c.files().get(i + 1) + ") TO '" + folder.resolve(name) + "' (FORMAT PARQUET)");
+                }
+            } else {
+                TestData.write(folder, name, c.files().get(i + 1));
+            }
+        }
+        DataValidationException e = assertThrows(DataValidationException.class, () -> new DatasetPreparer()
+                .prepare(DatasetSpec.parse(c.spec() + ":" + folder), TestData.defaults(), tmp.resolve("work"), null));
+        String message = e.getMessage();
+        assertEquals(c.file(), e.file(), message);
+        assertEquals(c.row(), e.row(), message);
+        assertEquals(c.field(), e.field(), message);
+        assertTrue(message.startsWith(c.file() + (c.row() == null ? "" : " row " + c.row())
+                + (c.field() == null ? "" : ", field " + c.field()) + ": "), message);
+        for (String expected : c.expected()) assertTrue(message.contains(expected), message);
+    }
+}
