@@ -1,13 +1,15 @@
 package dev.feedrank.cli;
 
-import io.quarkus.picocli.runtime.annotations.TopCommand;
+import io.quarkus.arc.Unremovable;
+import jakarta.enterprise.context.Dependent;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.util.concurrent.Callable;
 
 /** {@code feedrank} with no subcommand serves (HTTP + scheduler). */
-@TopCommand
+@Dependent
+@Unremovable
 @Command(name = "feedrank", mixinStandardHelpOptions = true, subcommands = {ServeCommand.class, RunCommand.class},
         description = "Scheduled retraining of two-tower feed-ranking models.")
 public class FeedrankCommand implements Callable<Integer> {

@@ -7,6 +7,7 @@ import dev.feedrank.orchestration.RunSummary;
 import dev.feedrank.orchestration.Trigger;
 import dev.feedrank.reporting.RunReport;
 import dev.feedrank.reporting.RunReportService;
+import io.quarkus.arc.Unremovable;
 import jakarta.enterprise.context.Dependent;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,6 +18,7 @@ import java.util.concurrent.Callable;
 
 /** One pipeline run, then exit: 0 when the run completed (promoted or rejected), 1 when it failed. */
 @Dependent
+@Unremovable
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the pipeline once and exit.")
 public class RunCommand implements Callable<Integer> {
 

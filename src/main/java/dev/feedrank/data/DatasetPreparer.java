@@ -26,7 +26,7 @@ import java.util.Map;
  */
 public final class DatasetPreparer {
     /** Part of the content hash: bump it whenever preparation changes what it produces. */
-    public static final String FORMAT_VERSION = "feedrank-dataset-v1";
+    public static final String FORMAT_VERSION = "feedrank-dataset-v2";
     private static final Logger LOG = Logger.getLogger(DatasetPreparer.class);
 
     /**
@@ -55,7 +55,11 @@ public final class DatasetPreparer {
             FeatureBuilder.Towers towers = new FeatureBuilder(db).build(src);
             Examples[] observed = TimeSplitter.observed(db, counts);
             boolean explicit = Sql.queryLong(db, "SELECT count(*) FROM interactions WHERE click = 0") > 0;
-            Examples[] splits = explicit ? observed : withSampledNegatives(observed, towers, settings);
+            // implicit feedback gets sampled negatives; explicit feedback (impressions) keeps its observed negatives
+            // and gets sampled ones too, so the model also learns which items are seldom shown or chosen at all,
+            // which full-corpus ranking needs
+            Examples[] sampled = withSampledNegatives(observed, towers, settings);
+            Examples[] splits = explicit ? withObservedNegatives(sampled, observed) : sampled;
             long interactions = counts[0] + counts[1] + counts[2];
             String[] distinct = Sql.firstRow(db, "SELECT count(DISTINCT user_id), count(DISTINCT item_id) "
                     + "FROM interactions");
@@ -108,6 +112,35 @@ public final class DatasetPreparer {
         Examples[] out = new Examples[3];
         for (int s = 0; s < 3; s++) {
             out[s] = sampler.sample(observed[s], exclude[s], settings.seed() ^ (0x9E3779B97F4A7C15L * (s + 1)));
+        }
+        return out;
+    }
+
+    /** Each split's sampled examples plus the observed negatives of the same split. */
+    private static Examples[] withObservedNegatives(Examples[] sampled, Examples[] observed) {
+        Examples[] out = new Examples[sampled.length];
+        for (int s = 0; s < sampled.length; s++) {
+            Examples a = sampled[s];
+            Examples b = observed[s];
+            int extra = 0;
+            for (float c : b.click()) if (c == 0f) extra++;
+            int n = a.size() + extra;
+            int[] user = Arrays.copyOf(a.user(), n);
+            int[] item = Arrays.copyOf(a.item(), n);
+            float[] click = Arrays.copyOf(a.click(), n);
+            float[] like = Arrays.copyOf(a.like(), n);
+            float[] share = Arrays.copyOf(a.share(), n);
+            boolean[] isSampled = Arrays.copyOf(a.sampled(), n);
+            long[] ts = Arrays.copyOf(a.ts(), n);
+            int k = a.size();
+            for (int i = 0; i < b.size(); i++) {
+                if (b.click()[i] != 0f) continue;
+                user[k] = b.user()[i];
+                item[k] = b.item()[i];
+                ts[k] = b.ts()[i];
+                k++;
+            }
+            out[s] = new Examples(user, item, click, like, share, isSampled, ts);
         }
         return out;
     }

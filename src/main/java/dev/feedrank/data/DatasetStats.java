@@ -26,8 +26,8 @@ final class DatasetStats {
         m.put("layout", src.layout());
         m.put("inputFiles", src.inputFiles().stream().map(Path::getFileName).map(Path::toString).sorted().toList());
         m.put("interactions", interactions);
-        m.put("negatives", explicitNegatives ? "observed"
-                : "sampled " + (NegativeSampler.isPopularity(settings.negativeSampling()) ? "popularity" : "uniform")
+        m.put("negatives", (explicitNegatives ? "observed + " : "")
+                + "sampled " + (NegativeSampler.isPopularity(settings.negativeSampling()) ? "popularity" : "uniform")
                 + " x" + settings.negativesPerPositive());
         m.put("users", users.rows());
         m.put("items", items.rows());

@@ -51,7 +51,7 @@ public class EvaluateStage implements Stage {
         Map<String, Double> baseline = ranking.popularity();
         metrics.forEach((k, v) -> ctx.metric("model", k, v, "test", null));
         baseline.forEach((k, v) -> ctx.metric("baseline", k, v, "test", null));
-        ctx.metric("model", "ranked_users", ranking.users(), "test", null);
+        ctx.metric("dataset", "ranked_users", ranking.users(), "test", null);
         ctx.share(Evaluation.class, new Evaluation(metrics, baseline, ranking.users()));
         ctx.progress(String.format("test AUC %.4f, NDCG@10 %.4f (popularity %.4f) over %d users",
                 metrics.get("auc"), metrics.getOrDefault("ndcg@10", Double.NaN), baseline.getOrDefault("ndcg@10", Double.NaN), ranking.users()));

@@ -22,16 +22,27 @@ class SyntheticPreparationTest {
     }
 
     @Test
-    void explicitImpressionsAreUsedAsTheyAre() {
+    void explicitImpressionsAreKeptAndSampledNegativesAdded() {
         DatasetAssertions.assertWellFormed(ds);
         assertEquals("synthetic", ds.source());
         assertEquals("synthetic", ds.stats().get("layout"));
-        assertEquals("observed", ds.stats().get("negatives"));
-        assertEquals(16_000, ds.train().size());
-        assertEquals(2_000, ds.validation().size());
-        assertEquals(2_000, ds.test().size());
-        for (Examples e : new Examples[] {ds.train(), ds.validation(), ds.test()}) {
-            for (boolean s : e.sampled()) assertTrue(!s);
+        assertEquals("observed + sampled uniform x4", ds.stats().get("negatives"));
+        int[] impressions = {16_000, 2_000, 2_000};
+        Examples[] splits = {ds.train(), ds.validation(), ds.test()};
+        for (int s = 0; s < 3; s++) {
+            Examples e = splits[s];
+            int observed = 0, positives = 0, sampled = 0;
+            for (int i = 0; i < e.size(); i++) {
+                if (e.sampled()[i]) {
+                    sampled++;
+                    assertEquals(0f, e.click()[i]);
+                } else {
+                    observed++;
+                    if (e.click()[i] == 1f) positives++;
+                }
+            }
+            assertEquals(impressions[s], observed, "every impression is kept");
+            assertTrue(sampled > 3.9 * positives && sampled <= 4 * positives, sampled + " sampled for " + positives + " positives");
         }
         assertEquals(300, ds.users().rows());
         assertEquals(200, ds.items().rows());
