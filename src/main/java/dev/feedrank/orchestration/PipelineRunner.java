@@ -58,6 +58,7 @@ public class PipelineRunner {
                 LOG.warnf("run %d: heartbeat failed: %s", runId, e.getMessage());
             }
         }, config.runs().heartbeatSeconds(), config.runs().heartbeatSeconds(), TimeUnit.SECONDS);
+        Timer.Sample runTimer = Timer.start(meters);
         try {
             LOG.infof("run %d: starting on dataset %s (stages %s)", runId, dataset, stageNames());
             for (Stage stage : stages) {
@@ -75,6 +76,7 @@ public class PipelineRunner {
                     sample.stop(meters.timer("feedrank.stage.duration", "stage", stage.name(), "status", "FAILED"));
                     store.finishRun(runId, RunStatus.FAILED, null, ctx.modelVersion, error);
                     meters.counter("feedrank.runs", "status", "FAILED").increment();
+                    runTimer.stop(meters.timer("feedrank.run.duration", "status", "FAILED"));
                     return new RunSummary(runId, RunStatus.FAILED, null, ctx.modelVersion, error);
                 }
                 store.finishStage(ctx.stageExecutionId, ctx.currentOutputs);
@@ -84,6 +86,7 @@ public class PipelineRunner {
             }
             store.finishRun(runId, RunStatus.SUCCEEDED, ctx.outcome, ctx.modelVersion, null);
             meters.counter("feedrank.runs", "status", "SUCCEEDED").increment();
+            runTimer.stop(meters.timer("feedrank.run.duration", "status", "SUCCEEDED"));
             LOG.infof("run %d: succeeded, outcome %s, model %s", runId, ctx.outcome, ctx.modelVersion);
             return new RunSummary(runId, RunStatus.SUCCEEDED, ctx.outcome, ctx.modelVersion, null);
         } finally {

@@ -19,7 +19,7 @@ public class ScheduledRetraining {
     }
 
     @Scheduled(identity = "retraining", cron = "${feedrank.schedule.cron}", concurrentExecution = Scheduled.ConcurrentExecution.PROCEED)
-    void fire() {
+    public void fire() {
         RunSummary s = launcher.submit(Trigger.SCHEDULE, null, Map.of());
         LOG.infof("scheduled trigger: run %d %s", s.runId(), s.status());
     }

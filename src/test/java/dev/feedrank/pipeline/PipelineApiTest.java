@@ -1,5 +1,6 @@
 package dev.feedrank.pipeline;
 
+import dev.feedrank.orchestration.ScheduledRetraining;
 import dev.feedrank.registry.BundleLoader;
 import dev.feedrank.storage.ObjectStorage;
 import dev.feedrank.testing.FeedrankTestServices;
@@ -31,6 +32,9 @@ class PipelineApiTest {
 
     @Inject
     ObjectStorage storage;
+
+    @Inject
+    ScheduledRetraining schedule;
 
     @Test
     @Order(1)
@@ -113,6 +117,21 @@ class PipelineApiTest {
     }
 
     @Test
+    @Order(6)
+    void triggersArrivingWhileARunIsGoingAreRecordedAsSkipped() throws Exception {
+        long running = RunApi.start("synthetic", RunApi.small("train.epochs", "1"));
+        Map<String, Object> conflict = given().contentType(ContentType.JSON).body(Map.of("dataset", "synthetic"))
+                .when().post("/api/runs").then().statusCode(409).extract().jsonPath().getMap("");
+        assertEquals("SKIPPED", conflict.get("status"));
+        schedule.fire();
+        JsonPath skipped = given().get("/api/runs?status=SKIPPED").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("schedule", "api"), skipped.getList("items.trigger"));
+        assertEquals(((Number) conflict.get("runId")).longValue(), skipped.getLong("items[1].runId"));
+        assertThat(skipped.getString("items[0].error"), containsString("another run is in progress"));
+        assertEquals("SUCCEEDED", RunApi.await(running, java.time.Duration.ofMinutes(10)).getString("status"));
+    }
+
+    @Test
     @Order(5)
     void healthOpenApiAndPrometheusMetrics() {
         given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
@@ -121,6 +140,7 @@ class PipelineApiTest {
         given().when().get("/q/openapi?format=json").then().statusCode(200).body(containsString("/api/runs"));
         given().when().get("/q/metrics").then().statusCode(200)
                 .body(containsString("feedrank_runs_total"))
-                .body(containsString("feedrank_stage_duration_seconds_count{stage=\"train\""));
+                .body(containsString("feedrank_stage_duration_seconds_count{stage=\"train\""))
+                .body(containsString("feedrank_run_duration_seconds_count{status=\"SUCCEEDED\""));
     }
 }
