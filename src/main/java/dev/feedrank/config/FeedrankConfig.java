@@ -143,7 +143,7 @@ public interface FeedrankConfig {
          * out-of-vocabulary bucket, so that new users and items get learned embeddings rather than random ones.
          */
         @WithName("cold-start-rate")
-        @WithDefault("0.3")
+        @WithDefault("0.5")
         double coldStartRate();
 
         /** Log a progress line every this many batches. */

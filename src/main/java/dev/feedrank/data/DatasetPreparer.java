@@ -55,11 +55,12 @@ public final class DatasetPreparer {
             FeatureBuilder.Towers towers = new FeatureBuilder(db).build(src);
             Examples[] observed = TimeSplitter.observed(db, counts);
             boolean explicit = Sql.queryLong(db, "SELECT count(*) FROM interactions WHERE click = 0") > 0;
-            // implicit feedback gets sampled negatives; explicit feedback (impressions) keeps its observed negatives
-            // and gets sampled ones too, so the model also learns which items are seldom shown or chosen at all,
-            // which full-corpus ranking needs
-            Examples[] sampled = withSampledNegatives(observed, towers, settings);
-            Examples[] splits = explicit ? withObservedNegatives(sampled, observed) : sampled;
+            // every split: positives plus sampled negatives (the retrieval objective that full-corpus ranking
+            // measures; trained on impressions alone the model learns click-through given exposure and ranks below
+            // popularity). Explicit feedback also keeps its observed negatives (impressions without a click) in the
+            // test split, so the pointwise test metrics include those hard negatives.
+            Examples[] splits = withSampledNegatives(observed, towers, settings);
+            if (explicit) splits[TimeSplitter.TEST] = withObservedNegatives(splits[TimeSplitter.TEST], observed[TimeSplitter.TEST]);
             long interactions = counts[0] + counts[1] + counts[2];
             String[] distinct = Sql.firstRow(db, "SELECT count(DISTINCT user_id), count(DISTINCT item_id) "
                     + "FROM interactions");
@@ -116,33 +117,27 @@ public final class DatasetPreparer {
         return out;
     }
 
-    /** Each split's sampled examples plus the observed negatives of the same split. */
-    private static Examples[] withObservedNegatives(Examples[] sampled, Examples[] observed) {
-        Examples[] out = new Examples[sampled.length];
-        for (int s = 0; s < sampled.length; s++) {
-            Examples a = sampled[s];
-            Examples b = observed[s];
-            int extra = 0;
-            for (float c : b.click()) if (c == 0f) extra++;
-            int n = a.size() + extra;
-            int[] user = Arrays.copyOf(a.user(), n);
-            int[] item = Arrays.copyOf(a.item(), n);
-            float[] click = Arrays.copyOf(a.click(), n);
-            float[] like = Arrays.copyOf(a.like(), n);
-            float[] share = Arrays.copyOf(a.share(), n);
-            boolean[] isSampled = Arrays.copyOf(a.sampled(), n);
-            long[] ts = Arrays.copyOf(a.ts(), n);
-            int k = a.size();
-            for (int i = 0; i < b.size(); i++) {
-                if (b.click()[i] != 0f) continue;
-                user[k] = b.user()[i];
-                item[k] = b.item()[i];
-                ts[k] = b.ts()[i];
-                k++;
-            }
-            out[s] = new Examples(user, item, click, like, share, isSampled, ts);
+    /** A split's sampled examples plus the observed negatives of the same split. */
+    private static Examples withObservedNegatives(Examples a, Examples b) {
+        int extra = 0;
+        for (float c : b.click()) if (c == 0f) extra++;
+        int n = a.size() + extra;
+        int[] user = Arrays.copyOf(a.user(), n);
+        int[] item = Arrays.copyOf(a.item(), n);
+        float[] click = Arrays.copyOf(a.click(), n);
+        float[] like = Arrays.copyOf(a.like(), n);
+        float[] share = Arrays.copyOf(a.share(), n);
+        boolean[] isSampled = Arrays.copyOf(a.sampled(), n);
+        long[] ts = Arrays.copyOf(a.ts(), n);
+        int k = a.size();
+        for (int i = 0; i < b.size(); i++) {
+            if (b.click()[i] != 0f) continue;
+            user[k] = b.user()[i];
+            item[k] = b.item()[i];
+            ts[k] = b.ts()[i];
+            k++;
         }
-        return out;
+        return new Examples(user, item, click, like, share, isSampled, ts);
     }
 
     static void checkSettings(PreparationSettings s) {

@@ -26,7 +26,7 @@ final class DatasetStats {
         m.put("layout", src.layout());
         m.put("inputFiles", src.inputFiles().stream().map(Path::getFileName).map(Path::toString).sorted().toList());
         m.put("interactions", interactions);
-        m.put("negatives", (explicitNegatives ? "observed + " : "")
+        m.put("negatives", (explicitNegatives ? "observed (test split only) + " : "")
                 + "sampled " + (NegativeSampler.isPopularity(settings.negativeSampling()) ? "popularity" : "uniform")
                 + " x" + settings.negativesPerPositive());
         m.put("users", users.rows());
