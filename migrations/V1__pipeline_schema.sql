@@ -8,6 +8,7 @@ create table pipeline_run (
     outcome         varchar(16),            -- PROMOTED / REJECTED once a run succeeded
     model_version   varchar(64),
     error           text,
+    gate_passed     boolean,                -- the gate's decision, once the gate stage ran
     gate_summary    text,                   -- how the gate decided (e.g. no production model yet)
     owner           varchar(128),           -- the process executing it
     created_at      timestamptz  not null default now(),

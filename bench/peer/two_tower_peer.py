@@ -161,7 +161,7 @@ def train_step(model, opt, loss_fn, t, user_rows, item_rows, labels):
     opt.zero_grad(set_to_none=True)
     loss.backward()
     opt.step()
-    return loss.detach()
+    return loss.item()  # read back every batch, as the Java side does (loss.getFloat())
 
 
 # ----------------------------------------------------------------------------------------------------- AUC
@@ -254,23 +254,22 @@ def main():
     gen = torch.Generator().manual_seed(seed)
     rates = []
     for epoch in range(1, epochs + 1):
-        loss_sum = torch.zeros(())
-        n_batches = 0
+        loss_sum = 0.0
         samples = 0
         t0, c0 = time.perf_counter(), time.process_time()
         perm = torch.randperm(n_train, generator=gen)
         for u, i, y in batches(t, perm, batch_size):
-            loss_sum += train_step(model, opt, loss_fn, t, u, i, y)
-            n_batches += 1
+            loss_sum += train_step(model, opt, loss_fn, t, u, i, y) * y.numel()
             samples += y.numel()
         dt, cpu = time.perf_counter() - t0, time.process_time() - c0
         rate = samples / dt
         rates.append(rate)
         log(f"epoch {epoch}/{epochs}: {samples} samples in {dt:.2f}s = {rate:.0f} samples/s "
-            f"(process CPU {cpu:.2f}s = {cpu / dt:.2f} cores busy), mean loss {loss_sum.item() / max(n_batches, 1):.4f}")
+            f"(process CPU {cpu:.2f}s = {cpu / dt:.2f} cores busy), mean loss {loss_sum / max(samples, 1):.4f}")
 
     test_auc = evaluate(model, t, batch_size)
-    median = statistics.median(rates) if rates else float("nan")
+    # upper median for an even count, as the Java side (sorted.get(size / 2))
+    median = statistics.median_high(rates) if rates else float("nan")
     print(f"test_auc={test_auc:.4f}")
     print(f"pytorch_samples_per_s={median:.0f}", flush=True)
 

@@ -117,25 +117,38 @@ public final class DatasetPreparer {
         return out;
     }
 
-    /** A split's sampled examples plus the observed negatives of the same split. */
+    /** A split's sampled examples plus the observed negatives of the same split, merged in time order. */
     private static Examples withObservedNegatives(Examples a, Examples b) {
         int extra = 0;
         for (float c : b.click()) if (c == 0f) extra++;
         int n = a.size() + extra;
-        int[] user = Arrays.copyOf(a.user(), n);
-        int[] item = Arrays.copyOf(a.item(), n);
-        float[] click = Arrays.copyOf(a.click(), n);
-        float[] like = Arrays.copyOf(a.like(), n);
-        float[] share = Arrays.copyOf(a.share(), n);
-        boolean[] isSampled = Arrays.copyOf(a.sampled(), n);
-        long[] ts = Arrays.copyOf(a.ts(), n);
-        int k = a.size();
-        for (int i = 0; i < b.size(); i++) {
-            if (b.click()[i] != 0f) continue;
-            user[k] = b.user()[i];
-            item[k] = b.item()[i];
-            ts[k] = b.ts()[i];
-            k++;
+        int[] user = new int[n];
+        int[] item = new int[n];
+        float[] click = new float[n];
+        float[] like = new float[n];
+        float[] share = new float[n];
+        boolean[] isSampled = new boolean[n];
+        long[] ts = new long[n];
+        int i = 0;
+        int j = 0;
+        for (int k = 0; k < n; k++) {
+            while (j < b.size() && b.click()[j] != 0f) j++;
+            boolean takeA = j >= b.size() || i < a.size() && a.ts()[i] <= b.ts()[j];
+            if (takeA) {
+                user[k] = a.user()[i];
+                item[k] = a.item()[i];
+                click[k] = a.click()[i];
+                like[k] = a.like()[i];
+                share[k] = a.share()[i];
+                isSampled[k] = a.sampled()[i];
+                ts[k] = a.ts()[i];
+                i++;
+            } else {
+                user[k] = b.user()[j];
+                item[k] = b.item()[j];
+                ts[k] = b.ts()[j];
+                j++;
+            }
         }
         return new Examples(user, item, click, like, share, isSampled, ts);
     }

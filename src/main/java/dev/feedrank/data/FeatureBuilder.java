@@ -77,7 +77,7 @@ final class FeatureBuilder {
                 + ") - 1 AS INTEGER) AS r FROM (SELECT " + id + " FROM " + entity + "s_raw UNION SELECT " + id
                 + " FROM interactions)");
         Sql.exec(db, "CREATE TABLE " + entity + "_vocab AS SELECT " + id + ", CAST(row_number() OVER (ORDER BY " + id
-                + ") AS INTEGER) AS v FROM (SELECT DISTINCT " + id + " FROM split_interactions WHERE split = 0)");
+                + ") AS INTEGER) AS v FROM (SELECT DISTINCT " + id + " FROM split_interactions WHERE split = 0 AND click = 1)");
     }
 
     /** Scaled copies of raw columns (statistics over the non-missing, i.e. catalog, values). */

@@ -2,7 +2,6 @@ package dev.feedrank.data;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -16,7 +15,9 @@ final class Sql {
 
     /** A fresh in-memory DuckDB (UTC, never fetching extensions). */
     static Connection open() throws SQLException {
-        Connection db = DriverManager.getConnection("jdbc:duckdb:");
+        // the driver directly, not DriverManager: DriverManager only hands out drivers visible to the caller's class
+        // loader, which is not always the one that registered DuckDB (e.g. under Quarkus' class loaders)
+        Connection db = new org.duckdb.DuckDBDriver().connect("jdbc:duckdb:", new java.util.Properties());
         try (Statement st = db.createStatement()) {
             st.execute("SET autoinstall_known_extensions = false");
             st.execute("SET TimeZone = 'UTC'");

@@ -32,7 +32,7 @@ public class InterruptedRunReaper {
     }
 
     @Scheduled(every = "${feedrank.runs.heartbeat-seconds:10}s", delayed = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void reap() {
+    public void reap() {
         int n = store.interruptStaleRuns(Instant.now().minus(Duration.ofSeconds(config.runs().staleAfterSeconds())));
         if (n > 0) {
             LOG.warnf("marked %d run(s) left behind by a dead process as FAILED (interrupted)", n);

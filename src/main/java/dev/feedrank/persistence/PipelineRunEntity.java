@@ -20,6 +20,8 @@ public class PipelineRunEntity extends PanacheEntityBase {
     @Column(name = "model_version")
     public String modelVersion;
     public String error;
+    @Column(name = "gate_passed")
+    public Boolean gatePassed;
     @Column(name = "gate_summary")
     public String gateSummary;
     public String owner;

@@ -100,8 +100,7 @@ public class RunReportService {
         for (GateCheckEntity c : GateCheckEntity.<GateCheckEntity>list("runId = ?1 order by id", run.id)) {
             checks.add(new CheckView(c.kind, c.metric, c.op, c.threshold, c.value, c.reference, c.passed, c.detail));
         }
-        GateView gate = run.gateSummary == null && checks.isEmpty() ? null
-                : new GateView(checks.isEmpty() ? null : checks.stream().allMatch(CheckView::passed) && !checks.isEmpty(), run.gateSummary, checks);
+        GateView gate = run.gatePassed == null ? null : new GateView(run.gatePassed, run.gateSummary, checks);
         ModelView model = null;
         if (run.modelVersion != null) {
             ModelVersionEntity v = ModelVersionEntity.findById(run.modelVersion);

@@ -58,7 +58,7 @@ public class GateStage implements Stage {
                 e.detail = c.detail();
                 e.persist();
             }
-            PipelineRunEntity.update("gateSummary = ?1 where id = ?2", decision.summary(), ctx.runId());
+            PipelineRunEntity.update("gatePassed = ?1, gateSummary = ?2 where id = ?3", decision.passed(), decision.summary(), ctx.runId());
         });
         ctx.share(GateDecision.class, decision);
         ctx.progress("gate " + (decision.passed() ? "passed" : "failed") + ": " + decision.summary());

@@ -56,7 +56,7 @@ final class DatasetAssertions {
         }
     }
 
-    /** Exactly the users/items of the train window have an ID-embedding index. */
+    /** Exactly the users/items with a positive in the train window have an ID-embedding index. */
     static void assertTrainVocabulary(PreparedDataset ds) {
         Set<Integer> trainUsers = new HashSet<>();
         Set<Integer> trainItems = new HashSet<>();

@@ -57,7 +57,7 @@ class GenericSourceTest {
                 tmp.resolve("work"), null);
         DatasetAssertions.assertWellFormed(ds);
         assertEquals("generic-csv", ds.stats().get("layout"));
-        assertEquals("observed", ds.stats().get("negatives"));
+        assertEquals("observed (test split only) + sampled uniform x4", ds.stats().get("negatives"));
         assertEquals(List.of("interactions.csv", "items.csv", "users.csv"), ds.stats().get("inputFiles"));
         assertEquals(41, ds.users().rows(), "user 41 has no interactions but is in users.csv");
         assertEquals(32, ds.items().rows());
@@ -69,7 +69,9 @@ class GenericSourceTest {
         assertEquals(1f, DatasetAssertions.feature(ds.items(), item105, "is_video"), "0/1 columns stay as they are");
         assertEquals(0f, DatasetAssertions.feature(ds.items(), Arrays.asList(ds.items().ids()).indexOf("131"),
                 "popularity"));
-        assertEquals(600, ds.train().size() + ds.validation().size() + ds.test().size());
+        int observedTest = 0;
+        for (boolean sampled : ds.test().sampled()) if (!sampled) observedTest++;
+        assertEquals(60, observedTest, "the test window keeps all of its 10% of the 600 interactions");
     }
 
     @Test

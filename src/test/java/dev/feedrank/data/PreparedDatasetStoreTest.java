@@ -41,7 +41,7 @@ class PreparedDatasetStoreTest {
         assertEquals(ds.items().featureNames().size(), schema.get("items").get("featureNames").size());
         assertEquals(ds.users().vocabSize(), schema.get("users").get("vocabSize").asInt());
         assertEquals(ds.test().size(), schema.get("splits").get("test").get("rows").asInt());
-        assertEquals(16_000, schema.get("stats").get("splits").get("train").get("examples").asInt());
+        assertEquals(ds.train().size(), schema.get("stats").get("splits").get("train").get("examples").asInt());
     }
 
     private LocalFolderStorage assertRoundTrip(PreparedDataset ds) throws Exception {

@@ -86,7 +86,9 @@ class SyntheticPreparationTest {
         System.out.printf("synthetic 2000x1000x200000 prepared in %.2f s%n", seconds);
         assertEquals(2000, big.users().rows());
         assertEquals(1000, big.items().rows());
-        assertEquals(200_000, big.train().size() + big.validation().size() + big.test().size());
+        int testImpressions = 0;
+        for (boolean sampled : big.test().sampled()) if (!sampled) testImpressions++;
+        assertEquals(20_000, testImpressions, "the last 10% of the 200,000 impressions are the test window");
         DatasetAssertions.assertWellFormed(big);
         double auc = handMadeScoreAuc(big, big.test());
         System.out.printf("synthetic default: hand-made feature score test AUC %.3f%n", auc);

@@ -72,14 +72,20 @@ class TimeSplitAndLeakageTest {
         PreparedDataset ds = prepare("split", interactions(labels, 2));
         DatasetAssertions.assertTimeOrdered(ds);
         long maxTrain = ds.train().ts()[ds.train().size() - 1];
-        assertEquals(1_600_000_000L + 10L * 799, maxTrain);
-        assertEquals(1_600_000_000L + 10L * 800, ds.validation().ts()[0]);
-        assertEquals(1_600_000_000L + 10L * 900, ds.test().ts()[0]);
+        long firstValidation = ds.validation().ts()[0];
         if (labels) {
-            assertEquals(800, ds.train().size());
-            assertEquals(100, ds.validation().size());
-            assertEquals(100, ds.test().size());
+            // train and validation hold the window's positives (plus sampled negatives); the test split keeps every
+            // observed row of its window, so it starts exactly at row 900
+            assertTrue(maxTrain <= 1_600_000_000L + 10L * 799, "train ends in its window: " + maxTrain);
+            assertTrue(firstValidation >= 1_600_000_000L + 10L * 800, "validation starts in its window: " + firstValidation);
+            int observedTest = 0;
+            for (boolean sampled : ds.test().sampled()) if (!sampled) observedTest++;
+            assertEquals(100, observedTest);
+        } else {
+            assertEquals(1_600_000_000L + 10L * 799, maxTrain);
+            assertEquals(1_600_000_000L + 10L * 800, firstValidation);
         }
+        assertEquals(1_600_000_000L + 10L * 900, ds.test().ts()[0]);
     }
 
     @Test

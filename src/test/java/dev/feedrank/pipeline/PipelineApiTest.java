@@ -6,6 +6,8 @@ import dev.feedrank.storage.ObjectStorage;
 import dev.feedrank.testing.FeedrankTestServices;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
@@ -25,8 +27,13 @@ import static org.junit.jupiter.api.Assertions.*;
 /** Whole runs through the REST API on real PostgreSQL, a real S3 server and real DJL training. */
 @QuarkusTest
 @QuarkusTestResource(FeedrankTestServices.class)
+@TestProfile(PipelineApiTest.FreshServices.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PipelineApiTest {
+
+    /** Its own profile, so this class starts on a fresh database and S3 store (no production model yet). */
+    public static class FreshServices implements QuarkusTestProfile {
+    }
 
     static final List<String> STAGES = List.of("prepare-data", "train", "evaluate", "gate", "export");
 
