@@ -43,7 +43,7 @@ public final class TrainingThroughputBench {
         if (out == null) throw new IllegalArgumentException("--out DIR is required");
         Files.createDirectories(out);
         long seed = 42;
-        PreparationSettings prep = new PreparationSettings(0.8, 0.1, 4, "uniform", seed, 2000, 1000, 200_000);
+        PreparationSettings prep = new PreparationSettings(0.8, 0.1, 8, "uniform", seed, 2000, 1000, 200_000);
         long t0 = System.nanoTime();
         PreparedDataset data = new DatasetPreparer().prepare(DatasetSpec.parse("synthetic"), prep, out.resolve("work"), null);
         System.out.printf(Locale.ROOT, "prepared synthetic 2000x1000x200000 in %.1fs: %d train examples, user dense %d, item dense %d%n",

@@ -93,7 +93,7 @@ public interface FeedrankConfig {
 
     interface Negatives {
         @WithName("per-positive")
-        @WithDefault("4")
+        @WithDefault("8")
         int perPositive();
 
         /** uniform or popularity */

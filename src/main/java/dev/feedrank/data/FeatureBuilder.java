@@ -18,6 +18,8 @@ import java.util.List;
  */
 final class FeatureBuilder {
     static final String POPULARITY = "popularity";
+    /** Clicks in the most recent tenth of the train window (by time): what is trending when training data ends. */
+    static final String RECENT_POPULARITY = "recent_popularity";
     static final String ACTIVITY = "activity";
     static final String PREFERENCE_PREFIX = "pref:";
     private static final double CLIP = 5.0;
@@ -41,6 +43,9 @@ final class FeatureBuilder {
                 + " FROM user_rows r LEFT JOIN users_raw USING (user_id)");
         Sql.exec(db, "CREATE TABLE item_train_clicks AS SELECT item_id, count(*) AS c FROM split_interactions "
                 + "WHERE split = 0 AND click = 1 GROUP BY item_id");
+        Sql.exec(db, "CREATE TABLE item_recent_clicks AS SELECT item_id, count(*) AS c FROM split_interactions "
+                + "WHERE split = 0 AND click = 1 AND ts >= (SELECT quantile_disc(ts, 0.9) FROM split_interactions "
+                + "WHERE split = 0 AND click = 1) GROUP BY item_id");
         StringBuilder profile = new StringBuilder();
         for (String f : src.profileFeatures()) {
             profile.append(", avg(").append(Sql.id(f)).append(") AS ").append(Sql.id(PREFERENCE_PREFIX + f));
@@ -51,11 +56,14 @@ final class FeatureBuilder {
 
         List<String> itemNames = new ArrayList<>(src.itemFeatures());
         itemNames.add(POPULARITY);
+        itemNames.add(RECENT_POPULARITY);
         List<String> itemExprs = new ArrayList<>();
         for (String f : src.itemFeatures()) itemExprs.add("f." + Sql.id(f));
         itemExprs.add(log1pScaled("p.c", "item_train_clicks"));
+        itemExprs.add(log1pScaled("q.c", "item_recent_clicks"));
         FeatureTable items = fetch("item", itemNames, itemExprs,
-                "LEFT JOIN item_scaled f USING (item_id) LEFT JOIN item_train_clicks p USING (item_id)");
+                "LEFT JOIN item_scaled f USING (item_id) LEFT JOIN item_train_clicks p USING (item_id) "
+                        + "LEFT JOIN item_recent_clicks q USING (item_id)");
 
         List<String> userNames = new ArrayList<>(src.userFeatures());
         List<String> userExprs = new ArrayList<>();

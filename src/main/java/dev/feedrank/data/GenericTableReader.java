@@ -18,7 +18,7 @@ import java.util.Set;
 final class GenericTableReader {
     static final List<String> LABELS = List.of("click", "like", "share");
     /** Names of derived features and stored columns; a raw feature column may not take them. */
-    static final Set<String> RESERVED = Set.of("popularity", "activity", "id", "vocab_index");
+    static final Set<String> RESERVED = Set.of("popularity", "recent_popularity", "activity", "id", "vocab_index");
 
     private final Connection db;
     private final InputValidator check;

@@ -27,7 +27,8 @@ class MovieLensRunTest {
     void modelBeatsThePopularityBaselineOnTheSameSplit() throws Exception {
         Path data = movieLens();
         Assumptions.assumeTrue(data != null, "MovieLens latest-small not found at ../shared/data/ml-latest-small: skipped");
-        JsonPath run = RunApi.runToEnd("movielens:" + data, Map.of("train.epochs", "5", "gate.min-auc", "0.5"));
+        // the defaults, as `run --dataset movielens:...` uses them
+        JsonPath run = RunApi.runToEnd("movielens:" + data, Map.of());
         assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
         double model = run.getDouble("metrics['ndcg@10']");
         double baseline = run.getDouble("baseline['ndcg@10']");
