@@ -61,7 +61,7 @@ class GenericSourceTest {
         assertEquals(List.of("interactions.csv", "items.csv", "users.csv"), ds.stats().get("inputFiles"));
         assertEquals(41, ds.users().rows(), "user 41 has no interactions but is in users.csv");
         assertEquals(32, ds.items().rows());
-        assertEquals(List.of("is_video", "length_s", "score", "popularity"), ds.items().featureNames());
+        assertEquals(List.of("is_video", "length_s", "score", "popularity", "recent_popularity"), ds.items().featureNames());
         assertEquals(List.of("age", "premium", "pref:is_video", "pref:length_s", "pref:score", "activity"),
                 ds.users().featureNames());
         int item105 = Arrays.asList(ds.items().ids()).indexOf("105");
@@ -116,7 +116,7 @@ class GenericSourceTest {
         DatasetAssertions.assertNegativesAvoidPositives(ds);
         assertEquals(List.of("views.csv"), ds.stats().get("inputFiles"));
         assertEquals("sampled uniform x4", ds.stats().get("negatives"));
-        assertEquals(List.of("popularity"), ds.items().featureNames());
+        assertEquals(List.of("popularity", "recent_popularity"), ds.items().featureNames());
         assertEquals(List.of("activity"), ds.users().featureNames());
         int observed = 0;
         for (Examples e : new Examples[] {ds.train(), ds.validation(), ds.test()}) {

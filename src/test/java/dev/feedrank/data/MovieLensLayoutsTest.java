@@ -34,7 +34,7 @@ class MovieLensLayoutsTest {
         assertEquals(40, ((Number) ds.stats().get("interactions")).intValue());
         assertEquals(6, ds.users().rows());
         assertEquals(8, ds.items().rows());
-        assertEquals(19 + 2, ds.items().width()); // 19 genre flags, year, popularity
+        assertEquals(19 + 3, ds.items().width()); // 19 genre flags, year, popularity, recent popularity
         assertTrue(ds.items().featureNames().containsAll(List.of("genre:unknown", "genre:Children's", "year")));
         assertEquals(List.of("age", "gender:F", "gender:M", "occupation:executive", "occupation:other",
                 "occupation:technician", "occupation:writer"), ds.users().featureNames().subList(0, 7));
@@ -42,7 +42,7 @@ class MovieLensLayoutsTest {
         assertEquals(1f, DatasetAssertions.feature(ds.users(), user2, "gender:F"));
         assertEquals(1f, DatasetAssertions.feature(ds.users(), user2, "occupation:other"));
         assertTrue(DatasetAssertions.feature(ds.users(), user2, "age") > 1f, "53 is well above the mean age");
-        int item3 = Arrays.asList(ds.items().ids()).indexOf("3"); // Café au lait: Comedy, Romance
+        int item3 = Arrays.asList(ds.items().ids()).indexOf("3"); // Café du coin: Comedy, Romance
         assertEquals(1f, DatasetAssertions.feature(ds.items(), item3, "genre:Comedy"));
         assertEquals(1f, DatasetAssertions.feature(ds.items(), item3, "genre:Romance"));
         assertEquals(0f, DatasetAssertions.feature(ds.items(), item3, "genre:Drama"));
@@ -58,7 +58,7 @@ class MovieLensLayoutsTest {
         assertEquals(7, ds.items().rows());
         assertEquals(List.of("genre:Action", "genre:Adventure", "genre:Animation", "genre:Children's", "genre:Comedy",
                 "genre:Crime", "genre:Drama", "genre:Fantasy", "genre:Musical", "genre:Romance", "genre:Sci-Fi",
-                "genre:Thriller", "year", "popularity"), ds.items().featureNames());
+                "genre:Thriller", "year", "popularity", "recent_popularity"), ds.items().featureNames());
         assertTrue(ds.users().featureNames().containsAll(List.of("age", "gender:F", "gender:M", "occupation:10",
                 "pref:genre:Action", "activity")));
         int starWars = Arrays.asList(ds.items().ids()).indexOf("7"); // 1977, the oldest

@@ -46,10 +46,23 @@ final class TestData {
         return found;
     }
 
-    /** A test resource folder, e.g. {@code data/ml-100k-tiny}. */
+    /**
+     * A test resource folder or file, e.g. {@code data/ml-100k-tiny}. The tiny MovieLens-layout folders are kept as
+     * {@code *.fixture} files (invented content; no MovieLens file is tracked) and copied under their MovieLens
+     * names into a temporary folder.
+     */
     static Path resource(String name) {
         try {
-            return Path.of(TestData.class.getResource("/" + name).toURI());
+            String folder = name.contains(".") ? name.substring(0, name.lastIndexOf('/')) : name;
+            Path source = Path.of(TestData.class.getResource("/" + folder).toURI());
+            Path copy = Files.createTempDirectory("feedrank-fixture").resolve(source.getFileName().toString());
+            Files.createDirectories(copy);
+            try (var files = Files.list(source)) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, copy.resolve(f.getFileName().toString().replaceFirst("\\.fixture$", "")));
+                }
+            }
+            return name.equals(folder) ? copy : copy.resolve(name.substring(folder.length() + 1));
         } catch (Exception e) {
             throw new IllegalStateException("missing test resource " + name, e);
         }
