@@ -124,6 +124,20 @@ class PipelineApiTest {
     }
 
     @Test
+    @Order(7)
+    void aCsvDatasetUnderAnS3UriIsReadFromTheS3Server(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var settings = new dev.feedrank.data.PreparationSettings(0.8, 0.1, 4, "uniform", 42, 300, 150, 20_000);
+        java.nio.file.Path folder = new dev.feedrank.data.SyntheticDatasetGenerator().generate(settings, dir.resolve("csv"));
+        try (var files = java.nio.file.Files.list(folder)) {
+            for (java.nio.file.Path f : files.toList()) storage.put("inputs/clicks/" + f.getFileName(), f);
+        }
+        JsonPath run = RunApi.runToEnd("csv:s3://" + storage.bucket() + "/inputs/clicks", RunApi.small("gate.min-auc", "0.5"));
+        assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
+        assertEquals("csv:s3://" + storage.bucket() + "/inputs/clicks", run.getString("dataset"));
+        assertTrue(run.getDouble("metrics.auc") > 0.6, "auc " + run.getDouble("metrics.auc"));
+    }
+
+    @Test
     @Order(6)
     void triggersArrivingWhileARunIsGoingAreRecordedAsSkipped() throws Exception {
         long running = RunApi.start("synthetic", RunApi.small("train.epochs", "1"));
