@@ -10,7 +10,8 @@ import java.util.concurrent.Callable;
 /** {@code feedrank} with no subcommand serves (HTTP + scheduler). */
 @Dependent
 @Unremovable
-@Command(name = "feedrank", mixinStandardHelpOptions = true, subcommands = {ServeCommand.class, RunCommand.class},
+@Command(name = "feedrank", mixinStandardHelpOptions = true, subcommands = {ServeCommand.class, RunCommand.class, RegistryCommands.ModelsCommand.class,
+        RegistryCommands.PromoteCommand.class, RegistryCommands.RollbackCommand.class},
         description = "Scheduled retraining of two-tower feed-ranking models.")
 public class FeedrankCommand implements Callable<Integer> {
 

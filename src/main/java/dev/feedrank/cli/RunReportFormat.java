@@ -33,6 +33,8 @@ public final class RunReportFormat {
         out.put("stages", stages);
         out.put("metrics", r.metrics());
         out.put("baseline", r.baseline());
+        out.put("championVersion", r.championVersion());
+        out.put("champion", r.champion());
         Map<String, Object> gate = new LinkedHashMap<>();
         gate.put("passed", r.gate() == null ? null : r.gate().passed());
         gate.put("summary", r.gate() == null ? null : r.gate().summary());
@@ -43,7 +45,10 @@ public final class RunReportFormat {
                 m.put("metric", c.metric());
                 m.put("op", c.op());
                 m.put("threshold", c.threshold());
-                m.put("value", c.value());
+                m.put("direction", c.direction());
+                m.put("candidate", c.candidate());
+                m.put("champion", c.champion());
+                m.put("baseline", c.baseline());
                 m.put("passed", c.passed());
                 m.put("kind", c.kind());
                 checks.add(m);
@@ -70,21 +75,24 @@ public final class RunReportFormat {
                     s.error() == null ? "" : "  " + s.error()));
         }
         if (!r.metrics().isEmpty()) {
-            sb.append("\nmetrics (test split)          model   baseline\n");
+            sb.append(String.format(Locale.ROOT, "%nmetrics (test split)      candidate   champion   baseline%s%n",
+                    r.championVersion() == null ? "" : "   (champion " + r.championVersion() + ")"));
             for (var e : r.metrics().entrySet()) {
-                Double base = r.baseline().get(e.getKey());
-                sb.append(String.format(Locale.ROOT, "  %-24s %9.4f %10s%n", e.getKey(), e.getValue(),
-                        base == null ? "" : String.format(Locale.ROOT, "%.4f", base)));
+                sb.append(String.format(Locale.ROOT, "  %-22s %10s %10s %10s%n", e.getKey(), fmt(e.getValue()),
+                        fmtOrBlank(r.champion().get(e.getKey())), fmtOrBlank(r.baseline().get(e.getKey()))));
             }
         }
         if (r.gate() != null) {
             sb.append("\ngate: ").append(Boolean.TRUE.equals(r.gate().passed()) ? "PASSED" : "FAILED");
             if (r.gate().summary() != null) sb.append(" (").append(r.gate().summary()).append(')');
             sb.append('\n');
+            sb.append(String.format(Locale.ROOT, "  %-6s %-24s %-10s %-6s %-3s %10s %10s %10s %10s%n",
+                    "result", "check", "metric", "better", "op", "threshold", "candidate", "champion", "baseline"));
             for (CheckView c : r.gate().checks()) {
-                sb.append(String.format(Locale.ROOT, "  %-4s %-14s %-10s %s %-8s value %s%s%n", c.passed() ? "ok" : "FAIL", c.kind(),
-                        c.metric(), c.op(), fmt(c.threshold()), fmt(c.value()),
-                        c.reference() == null ? "" : "  (reference " + fmt(c.reference()) + ")"));
+                sb.append(String.format(Locale.ROOT, "  %-6s %-24s %-10s %-6s %-3s %10s %10s %10s %10s%n",
+                        c.passed() ? "pass" : "FAIL", c.kind(), c.metric(), c.direction() == null ? "" : c.direction(),
+                        c.op(), fmt(c.threshold()), fmt(c.candidate()), fmt(c.champion()), fmt(c.baseline())));
+                if (!c.passed() && c.detail() != null) sb.append("         ").append(c.detail()).append('\n');
             }
         }
         if (r.model() != null) {
@@ -94,6 +102,10 @@ public final class RunReportFormat {
             for (String a : r.model().artifacts()) sb.append("  ").append(a).append('\n');
         }
         return sb.toString();
+    }
+
+    private static String fmtOrBlank(Double d) {
+        return d == null ? "" : fmt(d);
     }
 
     private static String fmt(Double d) {

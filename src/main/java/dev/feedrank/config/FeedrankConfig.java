@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -157,36 +158,44 @@ public interface FeedrankConfig {
         List<Integer> ks();
     }
 
+    /**
+     * The promotion gate. Threshold maps are keyed by metric name ({@code auc}, {@code ndcg@10}, or a task's metric
+     * such as {@code like.auc}; quote keys that contain dots: {@code gate.min."like.auc"}); a value of {@code off}
+     * removes an entry set by default. Defaults live in application.properties.
+     */
     interface Gate {
-        /** Minimum test AUC; negative disables the check. */
-        @WithName("min-auc")
-        @WithDefault("0.70")
-        double minAuc();
+        /** Value lower bounds on the candidate: {@code gate.min.auc=0.70}. */
+        Map<String, String> min();
 
-        /** Minimum test NDCG@10; negative disables the check. */
-        @WithName("min-ndcg-at-10")
-        @WithDefault("-1")
-        double minNdcgAt10();
+        /** Value upper bounds on the candidate: {@code gate.max.logloss=0.60}. */
+        Map<String, String> max();
 
-        /** The candidate's NDCG@10 must be above the popularity baseline's on the same split. */
+        /** Largest absolute worsening against the champion on the same split, in the metric's direction. */
+        @WithName("max-regression")
+        Map<String, String> maxRegression();
+
+        /** Largest worsening against the champion as a fraction of the champion's value. */
+        @WithName("max-relative-regression")
+        Map<String, String> maxRelativeRegression();
+
+        /** The candidate must beat the popularity baseline on {@code baseline-metric} (same split). */
         @WithName("beat-baseline")
         @WithDefault("true")
         boolean beatBaseline();
 
-        /** Metrics that must not regress against the production model. */
-        @WithName("regression-metrics")
-        @WithDefault("auc,ndcg@10")
-        List<String> regressionMetrics();
+        @WithName("baseline-metric")
+        @WithDefault("ndcg@10")
+        String baselineMetric();
 
-        /** Allowed drop below production: absolute (value units) or relative (fraction of production's value). */
-        @WithName("regression-tolerance")
-        @WithDefault("0.01")
-        double regressionTolerance();
+        /** Metrics for which lower is better (every other metric: higher is better). */
+        @WithName("lower-is-better")
+        @WithDefault("logloss")
+        List<String> lowerIsBetter();
 
-        /** absolute or relative */
-        @WithName("regression-mode")
-        @WithDefault("absolute")
-        String regressionMode();
+        /** A gate without any check refuses to promote unless this is true. */
+        @WithName("allow-no-checks")
+        @WithDefault("false")
+        boolean allowNoChecks();
     }
 
     interface Runs {

@@ -1,5 +1,6 @@
 package dev.feedrank.config;
 
+import dev.feedrank.gating.GatePolicy;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -55,6 +56,7 @@ public class RunConfigFactory {
                     .withValidateUnknown(true)
                     .build();
             typed = cfg.getConfigMapping(FeedrankConfig.class);
+            GatePolicy.from(typed.gate()); // threshold values must parse before the run starts, not at its gate
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("invalid configuration override: " + rootMessage(e), e);
         }
@@ -83,6 +85,8 @@ public class RunConfigFactory {
             Class<?> rt = m.getReturnType();
             if (rt.isInterface() && rt.getDeclaringClass() == FeedrankConfig.class) {
                 flatten(rt, value, key + ".", out);
+            } else if (value instanceof Map<?, ?> map) {
+                map.forEach((k, v) -> out.put(key + "." + mapKey(String.valueOf(k)), String.valueOf(v)));
             } else if (value instanceof Optional<?> o) {
                 o.ifPresent(v -> out.put(key, String.valueOf(v)));
             } else if (value instanceof Iterable<?> it) {
@@ -93,6 +97,11 @@ public class RunConfigFactory {
                 out.put(key, String.valueOf(value));
             }
         }
+    }
+
+    /** A map key as it is written in a property name: quoted when it contains a dot. */
+    static String mapKey(String k) {
+        return k.contains(".") ? "\"" + k + "\"" : k;
     }
 
     static String kebab(String camel) {

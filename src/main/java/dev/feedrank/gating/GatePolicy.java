@@ -3,88 +3,172 @@ package dev.feedrank.gating;
 import dev.feedrank.config.FeedrankConfig;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
- * The configured gate: minimum values, must beat the popularity baseline's NDCG@10, and no regression against the
- * model aliased {@code production} beyond a tolerance (absolute or relative). With no production model, the
- * other checks alone decide and the decision says so. A gate without any check never passes.
+ * The configured gate ({@code feedrank.gate.*}, overridable per run):
+ * <ul>
+ *   <li>value bounds: {@code min.<metric>} and {@code max.<metric>};</li>
+ *   <li>must beat the popularity baseline on {@code baseline-metric} (same split);</li>
+ *   <li>change against the champion (the model aliased {@code production}, evaluated on this run's split):
+ *       {@code max-regression.<metric>} (absolute) and {@code max-relative-regression.<metric>} (fraction of the
+ *       champion's value), each in the metric's direction: higher is better unless the metric is listed in
+ *       {@code lower-is-better} (a task prefix such as {@code like.} is ignored for that lookup). A negative
+ *       allowance demands an improvement.</li>
+ * </ul>
+ * Metric names may carry a task prefix ({@code like.auc}) for multi-task models. With no champion, the value
+ * checks alone decide and the decision says so. A gate with no checks refuses to promote unless
+ * {@code allow-no-checks} is set.
  */
 public final class GatePolicy {
 
-    public static final String BASELINE_METRIC = "ndcg@10";
+    public static final String OFF = "off";
 
-    private final double minAuc;
-    private final double minNdcg10;
-    private final boolean beatBaseline;
-    private final List<String> regressionMetrics;
-    private final double tolerance;
-    private final boolean relative;
+    private final Map<String, Double> min;
+    private final Map<String, Double> max;
+    private final Map<String, Double> maxRegression;
+    private final Map<String, Double> maxRelativeRegression;
+    private final String baselineMetric;
+    private final Set<String> lowerIsBetter;
+    private final boolean allowNoChecks;
 
-    public GatePolicy(double minAuc, double minNdcg10, boolean beatBaseline, List<String> regressionMetrics,
-                      double tolerance, String mode) {
-        String m = mode.toLowerCase(Locale.ROOT);
-        if (!m.equals("absolute") && !m.equals("relative")) {
-            throw new IllegalArgumentException("gate.regression-mode must be absolute or relative, got '" + mode + "'");
-        }
-        this.minAuc = minAuc;
-        this.minNdcg10 = minNdcg10;
-        this.beatBaseline = beatBaseline;
-        this.regressionMetrics = List.copyOf(regressionMetrics);
-        this.tolerance = tolerance;
-        this.relative = m.equals("relative");
+    public GatePolicy(Map<String, Double> min, Map<String, Double> max, Map<String, Double> maxRegression,
+                      Map<String, Double> maxRelativeRegression, String baselineMetric, Set<String> lowerIsBetter,
+                      boolean allowNoChecks) {
+        this.min = new TreeMap<>(min);
+        this.max = new TreeMap<>(max);
+        this.maxRegression = new TreeMap<>(maxRegression);
+        this.maxRelativeRegression = new TreeMap<>(maxRelativeRegression);
+        this.baselineMetric = baselineMetric == null || baselineMetric.isBlank() || baselineMetric.equalsIgnoreCase(OFF)
+                ? null : baselineMetric;
+        this.lowerIsBetter = Set.copyOf(lowerIsBetter);
+        this.allowNoChecks = allowNoChecks;
     }
 
     public static GatePolicy from(FeedrankConfig.Gate g) {
-        return new GatePolicy(g.minAuc(), g.minNdcgAt10(), g.beatBaseline(), g.regressionMetrics(),
-                g.regressionTolerance(), g.regressionMode());
+        return new GatePolicy(thresholds("gate.min", g.min()), thresholds("gate.max", g.max()),
+                thresholds("gate.max-regression", g.maxRegression()),
+                thresholds("gate.max-relative-regression", g.maxRelativeRegression()),
+                g.beatBaseline() ? g.baselineMetric() : null, new LinkedHashSet<>(g.lowerIsBetter()), g.allowNoChecks());
+    }
+
+    /** Parses a metric → threshold map; {@code off} (or empty) removes an entry, e.g. one set by default. */
+    public static Map<String, Double> thresholds(String key, Map<String, String> raw) {
+        Map<String, Double> out = new TreeMap<>();
+        raw.forEach((metric, value) -> {
+            String v = value == null ? "" : value.trim();
+            if (v.isEmpty() || v.equalsIgnoreCase(OFF)) return;
+            try {
+                double d = Double.parseDouble(v);
+                if (!Double.isFinite(d)) throw new NumberFormatException();
+                out.put(metric, d);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + "." + metric + ": expected a finite number or 'off', got '" + value + "'");
+            }
+        });
+        return out;
+    }
+
+    public boolean higherIsBetter(String metric) {
+        String base = metric.contains(".") ? metric.substring(metric.lastIndexOf('.') + 1) : metric;
+        return !lowerIsBetter.contains(metric) && !lowerIsBetter.contains(base);
+    }
+
+    private String direction(String metric) {
+        return higherIsBetter(metric) ? "higher" : "lower";
+    }
+
+    /** True when some change-against-the-champion check is configured. */
+    public boolean comparesWithChampion() {
+        return !maxRegression.isEmpty() || !maxRelativeRegression.isEmpty();
     }
 
     /**
-     * @param candidate         the candidate's test metrics
-     * @param baseline          the popularity baseline's metrics on the same split
-     * @param productionVersion the version aliased production, or null if there is none
-     * @param production        that version's metrics (ignored when productionVersion is null)
+     * @param candidate the candidate's test metrics
+     * @param baseline  the popularity baseline's metrics on the same split
+     * @param champion  the production model evaluated on the same split, or null when there is none
      */
-    public GateDecision decide(Map<String, Double> candidate, Map<String, Double> baseline,
-                               String productionVersion, Map<String, Double> production) {
+    public GateDecision decide(Map<String, Double> candidate, Map<String, Double> baseline, Champion champion) {
         List<GateCheck> checks = new ArrayList<>();
-        if (minAuc >= 0) checks.add(atLeast("minimum", "auc", minAuc, candidate.get("auc"), null, "fixed minimum"));
-        if (minNdcg10 >= 0) checks.add(atLeast("minimum", "ndcg@10", minNdcg10, candidate.get("ndcg@10"), null, "fixed minimum"));
-        if (beatBaseline) {
-            Double base = baseline.get(BASELINE_METRIC);
-            Double value = candidate.get(BASELINE_METRIC);
-            boolean ok = base != null && value != null && value > base;
-            checks.add(new GateCheck("beat-baseline", BASELINE_METRIC, ">", base == null ? Double.NaN : base, value, base, ok,
-                    base == null ? "baseline metric missing" : "must be above the popularity baseline on the same split"));
+        min.forEach((metric, t) -> checks.add(bound("min", metric, ">=", t, candidate.get(metric), "value lower bound")));
+        max.forEach((metric, t) -> checks.add(bound("max", metric, "<=", t, candidate.get(metric), "value upper bound")));
+        if (baselineMetric != null) {
+            Double base = baseline.get(baselineMetric);
+            Double value = candidate.get(baselineMetric);
+            boolean higher = higherIsBetter(baselineMetric);
+            boolean ok = finite(base) && finite(value) && (higher ? value > base : value < base);
+            checks.add(new GateCheck("beat-baseline", baselineMetric, direction(baselineMetric), higher ? ">" : "<",
+                    base == null ? Double.NaN : base, value, null, base, ok,
+                    base == null ? "the popularity baseline has no " + baselineMetric
+                            : value == null ? "the candidate has no " + baselineMetric
+                            : "must be " + (higher ? "above" : "below") + " the popularity baseline on the same split"));
         }
         String summary;
-        if (productionVersion == null) {
-            summary = "no production model yet: decided by the absolute checks alone";
-        } else {
-            for (String metric : regressionMetrics) {
-                Double prod = production.get(metric);
-                if (prod == null) {
-                    checks.add(new GateCheck("no-regression", metric, ">=", Double.NaN, candidate.get(metric), null, false,
-                            "production model " + productionVersion + " has no value for " + metric));
-                    continue;
-                }
-                double threshold = relative ? prod * (1 - tolerance) : prod - tolerance;
-                checks.add(atLeast("no-regression", metric, threshold, candidate.get(metric), prod,
-                        String.format(Locale.ROOT, "production %s %.4f minus %s tolerance %s", productionVersion, prod,
-                                relative ? "relative" : "absolute", tolerance)));
+        if (champion == null) {
+            summary = comparesWithChampion()
+                    ? "no champion (no production model yet): decided by the value thresholds alone"
+                    : "no champion (no production model yet)";
+        } else if (!champion.available()) {
+            if (comparesWithChampion()) {
+                checks.add(new GateCheck("champion-comparison", "*", "higher", "=", Double.NaN, null, null, null, false,
+                        "champion " + champion.version() + " could not be evaluated on this split: " + champion.unavailableReason()));
             }
-            summary = "compared with production model " + productionVersion;
+            summary = "champion " + champion.version() + " could not be evaluated on this run's split ("
+                    + champion.unavailableReason() + ")";
+        } else {
+            maxRegression.forEach((metric, allowance) -> checks.add(change(metric, allowance, false, candidate, champion)));
+            maxRelativeRegression.forEach((metric, allowance) -> checks.add(change(metric, allowance, true, candidate, champion)));
+            summary = "compared with champion " + champion.version() + " on this run's test split";
         }
-        boolean passed = !checks.isEmpty() && checks.stream().allMatch(GateCheck::passed);
-        if (checks.isEmpty()) summary = "no gate checks configured: refusing to promote";
-        return new GateDecision(passed, productionVersion, summary + (passed ? "; all checks passed" : "; failed"), checks);
+        boolean passed;
+        if (checks.isEmpty()) {
+            passed = allowNoChecks;
+            summary = allowNoChecks
+                    ? "no gate checks configured; promoting because gate.allow-no-checks=true"
+                    : "no gate checks configured: refusing to promote (set gate.allow-no-checks=true to allow it)";
+        } else {
+            passed = checks.stream().allMatch(GateCheck::passed);
+            long failed = checks.stream().filter(c -> !c.passed()).count();
+            summary = summary + (passed ? "; all " + checks.size() + " checks passed"
+                    : "; " + failed + " of " + checks.size() + " checks failed");
+        }
+        return new GateDecision(passed, champion == null ? null : champion.version(), summary, List.copyOf(checks));
     }
 
-    private static GateCheck atLeast(String kind, String metric, double threshold, Double value, Double reference, String detail) {
-        boolean ok = value != null && !value.isNaN() && value >= threshold;
-        return new GateCheck(kind, metric, ">=", threshold, value, reference, ok, value == null ? "metric missing" : detail);
+    private GateCheck bound(String kind, String metric, String op, double threshold, Double value, String detail) {
+        boolean ok = finite(value) && (op.equals(">=") ? value >= threshold : value <= threshold);
+        return new GateCheck(kind, metric, direction(metric), op, threshold, value, null, null, ok,
+                value == null ? "the candidate has no metric " + metric : detail);
+    }
+
+    private GateCheck change(String metric, double allowance, boolean relative, Map<String, Double> candidate, Champion champion) {
+        String kind = relative ? "max-relative-regression" : "max-regression";
+        boolean higher = higherIsBetter(metric);
+        Double value = candidate.get(metric);
+        Double champ = champion.metrics().get(metric);
+        if (!finite(champ)) {
+            return new GateCheck(kind, metric, direction(metric), higher ? ">=" : "<=", Double.NaN, value, champ, null, false,
+                    "champion " + champion.version() + " has no value for " + metric + " on this split");
+        }
+        double slack = relative ? allowance * Math.abs(champ) : allowance;
+        double threshold = higher ? champ - slack : champ + slack;
+        boolean ok = finite(value) && (higher ? value >= threshold : value <= threshold);
+        String detail = String.format(Locale.ROOT, "champion %s has %.4f; %s regression allowed: %s%s", champion.version(),
+                champ, relative ? "relative" : "absolute", fmt(allowance), allowance < 0 ? " (an improvement is required)" : "");
+        return new GateCheck(kind, metric, direction(metric), higher ? ">=" : "<=", threshold, value, champ, null, ok,
+                value == null ? "the candidate has no metric " + metric : detail);
+    }
+
+    private static boolean finite(Double d) {
+        return d != null && Double.isFinite(d);
+    }
+
+    private static String fmt(double d) {
+        return String.format(Locale.ROOT, "%s", d);
     }
 }

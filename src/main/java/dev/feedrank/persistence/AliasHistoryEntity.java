@@ -23,4 +23,8 @@ public class AliasHistoryEntity extends PanacheEntityBase {
     public String actor;
     public String reason;
     public boolean automatic;
+    /** promote or rollback */
+    public String action;
+    /** a rejected or archived version promoted with force */
+    public boolean forced;
 }

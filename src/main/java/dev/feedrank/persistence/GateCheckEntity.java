@@ -14,8 +14,13 @@ public class GateCheckEntity extends PanacheEntityBase {
     public String metric;
     public String op;
     public Double threshold;
-    public Double value;
-    public Double reference;
+    @Column(name = "candidate_value")
+    public Double candidateValue;
+    @Column(name = "champion_value")
+    public Double championValue;
+    @Column(name = "baseline_value")
+    public Double baselineValue;
+    public String direction;
     public String kind;
     public boolean passed;
     public String detail;

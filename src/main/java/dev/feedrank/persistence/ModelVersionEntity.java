@@ -21,4 +21,11 @@ public class ModelVersionEntity extends PanacheEntityBase {
     public boolean gatePassed;
     @Column(name = "created_at")
     public Instant createdAt;
+
+    @Column(name = "status_changed_at")
+    public Instant statusChangedAt;
+    @Column(name = "status_changed_by")
+    public String statusChangedBy;
+    @Column(name = "status_reason")
+    public String statusReason;
 }

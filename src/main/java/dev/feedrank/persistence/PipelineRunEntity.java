@@ -24,6 +24,8 @@ public class PipelineRunEntity extends PanacheEntityBase {
     public Boolean gatePassed;
     @Column(name = "gate_summary")
     public String gateSummary;
+    @Column(name = "champion_version")
+    public String championVersion;
     public String owner;
     @Column(name = "created_at")
     public Instant createdAt;

@@ -40,12 +40,16 @@ public final class BundleExporter {
         put(storage, keys, prefix + BundleFiles.MODEL_PARAMS, r.model().parameters(), "application/octet-stream");
         put(storage, keys, prefix + BundleFiles.USER_TOWER, r.model().towerParameters(true), "application/octet-stream");
         put(storage, keys, prefix + BundleFiles.ITEM_TOWER, r.model().towerParameters(false), "application/octet-stream");
-        put(storage, keys, prefix + BundleFiles.ITEM_EMBEDDINGS, Npy.write(r.model().embedItems(items), items.rows(), d), "application/octet-stream");
+        float[] itemEmbeddings = r.model().embedItems(items);
+        float[] userEmbeddings = r.model().embedUsers(users);
+        put(storage, keys, prefix + BundleFiles.ITEM_EMBEDDINGS, Npy.write(itemEmbeddings, items.rows(), d), "application/octet-stream");
         put(storage, keys, prefix + BundleFiles.ITEM_FEATURES, Npy.write(items.dense(), items.rows(), items.width()), "application/octet-stream");
         put(storage, keys, prefix + BundleFiles.ITEM_IDS, idCsv(items), "text/csv");
-        put(storage, keys, prefix + BundleFiles.USER_EMBEDDINGS, Npy.write(r.model().embedUsers(users), users.rows(), d), "application/octet-stream");
+        put(storage, keys, prefix + BundleFiles.USER_EMBEDDINGS, Npy.write(userEmbeddings, users.rows(), d), "application/octet-stream");
         put(storage, keys, prefix + BundleFiles.USER_FEATURES, Npy.write(users.dense(), users.rows(), users.width()), "application/octet-stream");
         put(storage, keys, prefix + BundleFiles.USER_IDS, idCsv(users), "text/csv");
+        ServingProbe probe = ServingProbe.sample(users, items, userEmbeddings, itemEmbeddings, d, ServingProbe.DEFAULT_SIZE);
+        put(storage, keys, prefix + BundleFiles.PROBE, json.writeValueAsBytes(probe), "application/json");
 
         Map<String, String> files = new LinkedHashMap<>();
         files.put("parameters", BundleFiles.MODEL_PARAMS);
@@ -57,6 +61,7 @@ public final class BundleExporter {
         files.put("userEmbeddings", BundleFiles.USER_EMBEDDINGS);
         files.put("userIds", BundleFiles.USER_IDS);
         files.put("userFeatures", BundleFiles.USER_FEATURES);
+        files.put("servingProbe", BundleFiles.PROBE);
         Map<String, Object> vocab = new LinkedHashMap<>();
         vocab.put("kind", "vocabulary");
         vocab.put("oovIndex", 0);

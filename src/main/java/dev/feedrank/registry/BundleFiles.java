@@ -12,6 +12,7 @@ public final class BundleFiles {
     public static final String USER_EMBEDDINGS = "user_embeddings.npy";
     public static final String USER_IDS = "user_ids.csv";
     public static final String USER_FEATURES = "user_features.npy";
+    public static final String PROBE = "serving_probe.json";
 
     private BundleFiles() {
     }

@@ -13,15 +13,26 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
-/** Model versions, aliases (such as {@code production}) and the append-only history of alias moves. */
+/**
+ * Model versions (candidate, promoted, rejected, archived), aliases (such as {@code production}) and the
+ * append-only history of alias moves: who moved which alias from which version to which, when, why, whether it was
+ * the gate or a person, and whether a rejected or archived version was forced.
+ */
 @ApplicationScoped
 public class ModelRegistry {
 
     public static final String PRODUCTION = "production";
+    private static final Pattern ALIAS = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
 
     /** The version an alias points at and the test metrics of the run that produced it. */
     public record AliasedVersion(String alias, String version, long runId, String bundlePrefix, Map<String, Double> metrics) {
+    }
+
+    /** One move of an alias. */
+    public record AliasMove(String alias, String from, String to, Instant at, Long runId, String actor, String reason,
+                            boolean automatic, String action, boolean forced) {
     }
 
     public void register(String version, long runId, String bundlePrefix, String dataHash, boolean gatePassed) {
@@ -38,38 +49,123 @@ public class ModelRegistry {
         });
     }
 
-    /** Moves an alias to a version and appends the move to the alias history, in one transaction. */
-    public void moveAlias(String alias, String version, Long runId, String actor, String reason, boolean automatic) {
-        QuarkusTransaction.requiringNew().run(() -> {
+    /**
+     * Moves an alias to a version and appends the move to the alias history, in one transaction (the alias row is
+     * locked, so concurrent moves serialise).
+     */
+    public AliasMove moveAlias(String alias, String version, Long runId, String actor, String reason, boolean automatic,
+                               boolean forced, String action) {
+        return QuarkusTransaction.requiringNew().call(() -> {
             ModelVersionEntity v = ModelVersionEntity.findById(version);
-            if (v == null) throw new IllegalArgumentException("unknown model version " + version);
-            ModelAliasEntity a = ModelAliasEntity.findById(alias, LockModeType.PESSIMISTIC_WRITE);
-            Instant now = Instant.now();
-            String from = a == null ? null : a.version;
-            if (a == null) {
-                a = new ModelAliasEntity();
-                a.alias = alias;
-                a.version = version;
-                a.updatedAt = now;
-                a.persist();
-            } else {
-                a.version = version;
-                a.updatedAt = now;
-            }
-            if (PRODUCTION.equals(alias)) {
-                v.status = "promoted";
-            }
-            AliasHistoryEntity h = new AliasHistoryEntity();
-            h.alias = alias;
-            h.fromVersion = from;
-            h.toVersion = version;
-            h.movedAt = now;
-            h.runId = runId;
-            h.actor = actor;
-            h.reason = reason;
-            h.automatic = automatic;
-            h.persist();
+            if (v == null) throw new RegistryException(RegistryException.Kind.NOT_FOUND, "unknown model version " + version);
+            return move(alias, v, runId, actor, reason, automatic, forced, action);
         });
+    }
+
+    private AliasMove move(String alias, ModelVersionEntity v, Long runId, String actor, String reason, boolean automatic,
+                           boolean forced, String action) {
+        ModelAliasEntity a = ModelAliasEntity.findById(alias, LockModeType.PESSIMISTIC_WRITE);
+        Instant now = Instant.now();
+        String from = a == null ? null : a.version;
+        if (a == null) {
+            a = new ModelAliasEntity();
+            a.alias = alias;
+            a.version = v.version;
+            a.updatedAt = now;
+            a.persist();
+        } else {
+            a.version = v.version;
+            a.updatedAt = now;
+        }
+        if (PRODUCTION.equals(alias)) v.status = "promoted";
+        AliasHistoryEntity h = new AliasHistoryEntity();
+        h.alias = alias;
+        h.fromVersion = from;
+        h.toVersion = v.version;
+        h.movedAt = now;
+        h.runId = runId;
+        h.actor = actor;
+        h.reason = reason;
+        h.automatic = automatic;
+        h.forced = forced;
+        h.action = action;
+        h.persist();
+        return view(h);
+    }
+
+    /**
+     * A manual promotion: a reason is required; a rejected or archived version needs {@code force} and the move is
+     * marked forced.
+     */
+    public AliasMove promote(String version, String alias, String actor, String reason, boolean force) {
+        String target = alias == null || alias.isBlank() ? PRODUCTION : alias.trim();
+        if (!ALIAS.matcher(target).matches()) {
+            throw new RegistryException(RegistryException.Kind.INVALID, "alias '" + target + "' must match " + ALIAS.pattern());
+        }
+        requireReason(reason, "promotion");
+        return QuarkusTransaction.requiringNew().call(() -> {
+            ModelVersionEntity v = ModelVersionEntity.findById(version);
+            if (v == null) throw new RegistryException(RegistryException.Kind.NOT_FOUND, "unknown model version " + version);
+            boolean needsForce = "rejected".equals(v.status) || "archived".equals(v.status);
+            if (needsForce && !force) {
+                throw new RegistryException(RegistryException.Kind.CONFLICT, "model version " + version + " is " + v.status
+                        + "; promoting it needs \"force\": true (the move is then recorded as forced)");
+            }
+            ModelAliasEntity current = ModelAliasEntity.findById(target, LockModeType.PESSIMISTIC_WRITE);
+            if (current != null && current.version.equals(version)) {
+                throw new RegistryException(RegistryException.Kind.CONFLICT, "alias " + target + " already points at " + version);
+            }
+            if ("archived".equals(v.status)) v.status = "candidate";
+            return move(target, v, null, actor, reason.trim(), false, needsForce, "promote");
+        });
+    }
+
+    /** Moves the alias back to the version it pointed at before its latest move; recorded as a rollback. */
+    public AliasMove rollback(String alias, String actor, String reason) {
+        requireReason(reason, "rollback");
+        return QuarkusTransaction.requiringNew().call(() -> {
+            ModelAliasEntity current = ModelAliasEntity.findById(alias, LockModeType.PESSIMISTIC_WRITE);
+            if (current == null) throw new RegistryException(RegistryException.Kind.NOT_FOUND, "alias " + alias + " points at no model version");
+            AliasHistoryEntity last = AliasHistoryEntity.find("alias = ?1 order by movedAt desc, id desc", alias).firstResult();
+            if (last == null || last.fromVersion == null) {
+                throw new RegistryException(RegistryException.Kind.CONFLICT, "alias " + alias
+                        + " has no earlier version to roll back to (its first version is " + current.version + ")");
+            }
+            ModelVersionEntity previous = ModelVersionEntity.findById(last.fromVersion);
+            if ("archived".equals(previous.status)) {
+                throw new RegistryException(RegistryException.Kind.CONFLICT, "the previous version " + previous.version
+                        + " is archived; promote it explicitly with force if it must serve again");
+            }
+            return move(alias, previous, null, actor, reason.trim(), false, false, "rollback");
+        });
+    }
+
+    /** Archives a version no alias points at; recorded on the version (who, when, why). */
+    public ModelVersionEntity archive(String version, String actor, String reason) {
+        requireReason(reason, "archiving");
+        return QuarkusTransaction.requiringNew().call(() -> {
+            ModelVersionEntity v = ModelVersionEntity.findById(version, LockModeType.PESSIMISTIC_WRITE);
+            if (v == null) throw new RegistryException(RegistryException.Kind.NOT_FOUND, "unknown model version " + version);
+            List<ModelAliasEntity> pointing = ModelAliasEntity.list("version", version);
+            if (!pointing.isEmpty()) {
+                throw new RegistryException(RegistryException.Kind.CONFLICT, "model version " + version + " is aliased as "
+                        + pointing.stream().map(a -> a.alias).toList() + "; move the alias first");
+            }
+            if ("archived".equals(v.status)) {
+                throw new RegistryException(RegistryException.Kind.CONFLICT, "model version " + version + " is already archived");
+            }
+            v.status = "archived";
+            v.statusChangedAt = Instant.now();
+            v.statusChangedBy = actor;
+            v.statusReason = reason.trim();
+            return v;
+        });
+    }
+
+    private static void requireReason(String reason, String what) {
+        if (reason == null || reason.isBlank()) {
+            throw new RegistryException(RegistryException.Kind.INVALID, "a " + what + " needs a non-empty \"reason\"");
+        }
     }
 
     public Optional<AliasedVersion> resolve(String alias) {
@@ -79,6 +175,13 @@ public class ModelRegistry {
             ModelVersionEntity v = ModelVersionEntity.findById(a.version);
             return Optional.of(new AliasedVersion(alias, v.version, v.runId, v.bundlePrefix, testMetrics(v.runId)));
         });
+    }
+
+    /** The move that was in force at {@code at}: the alias's last move at or before that instant. */
+    public Optional<AliasMove> resolveAt(String alias, Instant at) {
+        return QuarkusTransaction.joiningExisting().call(() -> AliasHistoryEntity
+                .<AliasHistoryEntity>find("alias = ?1 and movedAt <= ?2 order by movedAt desc, id desc", alias, at)
+                .firstResultOptional().map(ModelRegistry::view));
     }
 
     /** The model's test metrics stored by a run's evaluate stage. */
@@ -97,7 +200,13 @@ public class ModelRegistry {
         return QuarkusTransaction.joiningExisting().call(() -> ModelVersionEntity.findByIdOptional(version));
     }
 
-    public List<AliasHistoryEntity> history(String alias) {
-        return QuarkusTransaction.joiningExisting().call(() -> AliasHistoryEntity.list("alias = ?1 order by movedAt, id", alias));
+    public List<AliasMove> history(String alias) {
+        return QuarkusTransaction.joiningExisting().call(() -> AliasHistoryEntity
+                .<AliasHistoryEntity>list("alias = ?1 order by movedAt, id", alias).stream().map(ModelRegistry::view).toList());
+    }
+
+    private static AliasMove view(AliasHistoryEntity h) {
+        return new AliasMove(h.alias, h.fromVersion, h.toVersion, h.movedAt, h.runId, h.actor, h.reason, h.automatic,
+                h.action, h.forced);
     }
 }

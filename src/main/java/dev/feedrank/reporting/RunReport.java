@@ -4,18 +4,22 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** Everything known about one run, as shown by the REST API and the CLI. */
+/**
+ * Everything known about one run, as shown by the REST API and the CLI. {@code champion} holds the metrics of the
+ * production model ({@code championVersion}) evaluated on this run's test split.
+ */
 public record RunReport(long runId, String trigger, String status, String dataset, String outcome, String error,
                         Instant createdAt, Instant startedAt, Instant finishedAt,
                         List<StageView> stages, Map<String, Double> metrics, Map<String, Double> baseline,
-                        GateView gate, ModelView model, Map<String, Object> config) {
+                        String championVersion, Map<String, Double> champion, GateView gate, ModelView model, Map<String, Object> config) {
 
     public record StageView(String name, int attempt, String status, Instant startedAt, Instant finishedAt,
                             Long durationMs, String error, Map<String, String> outputs, String progress) {
     }
 
-    public record CheckView(String kind, String metric, String op, Double threshold, Double value, Double reference,
-                            boolean passed, String detail) {
+    /** One gate check: the candidate's value against the threshold, with the champion's and baseline's values. */
+    public record CheckView(String kind, String metric, String direction, String op, Double threshold, Double candidate,
+                            Double champion, Double baseline, boolean passed, String detail) {
     }
 
     public record GateView(Boolean passed, String summary, List<CheckView> checks) {

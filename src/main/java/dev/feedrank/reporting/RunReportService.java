@@ -56,6 +56,60 @@ public class RunReportService {
         });
     }
 
+    /** One metric of two runs side by side; {@code difference} is b minus a (null when either is missing). */
+    public record MetricComparison(String subject, String name, Double a, Double b, Double difference) {
+    }
+
+    /** A configuration value that differs between the two runs. */
+    public record ConfigDifference(String key, Object a, Object b) {
+    }
+
+    public record Comparison(long a, long b, String datasetA, String datasetB, String modelVersionA, String modelVersionB,
+                             List<MetricComparison> metrics, List<ConfigDifference> configDifferences) {
+    }
+
+    /** The test metrics (candidate, champion, baseline) of two runs side by side, and where their configs differ. */
+    public Optional<Comparison> compare(long a, long b) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            PipelineRunEntity ra = PipelineRunEntity.findById(a);
+            PipelineRunEntity rb = PipelineRunEntity.findById(b);
+            if (ra == null || rb == null) return Optional.<Comparison>empty();
+            Map<String, Double> ma = testMetrics(a);
+            Map<String, Double> mb = testMetrics(b);
+            java.util.Set<String> keys = new java.util.LinkedHashSet<>(ma.keySet());
+            keys.addAll(mb.keySet());
+            List<MetricComparison> rows = new ArrayList<>();
+            for (String key : keys) {
+                int slash = key.indexOf('/');
+                Double va = ma.get(key);
+                Double vb = mb.get(key);
+                rows.add(new MetricComparison(key.substring(0, slash), key.substring(slash + 1), va, vb,
+                        va == null || vb == null ? null : vb - va));
+            }
+            Map<String, Object> ca = readConfig(ra.configSnapshot);
+            Map<String, Object> cb = readConfig(rb.configSnapshot);
+            java.util.Set<String> configKeys = new java.util.TreeSet<>();
+            if (ca != null) configKeys.addAll(ca.keySet());
+            if (cb != null) configKeys.addAll(cb.keySet());
+            List<ConfigDifference> diffs = new ArrayList<>();
+            for (String k : configKeys) {
+                Object va = ca == null ? null : ca.get(k);
+                Object vb = cb == null ? null : cb.get(k);
+                if (!java.util.Objects.equals(va, vb)) diffs.add(new ConfigDifference(k, va, vb));
+            }
+            return Optional.of(new Comparison(a, b, ra.dataset, rb.dataset, ra.modelVersion, rb.modelVersion, rows, diffs));
+        });
+    }
+
+    /** subject/name -> value of a run's test metrics (epoch-less rows). */
+    private static Map<String, Double> testMetrics(long runId) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (RunMetricEntity m : RunMetricEntity.<RunMetricEntity>list("runId = ?1 and split = 'test' and epoch is null order by id", runId)) {
+            out.put(m.subject + "/" + m.name, m.value);
+        }
+        return out;
+    }
+
     /** All metric rows of a run and the per-epoch training curve. */
     public Optional<Map<String, Object>> metrics(long runId) {
         return QuarkusTransaction.requiringNew().call(() -> {
@@ -92,13 +146,16 @@ public class RunReportService {
         }
         Map<String, Double> metrics = new LinkedHashMap<>();
         Map<String, Double> baseline = new LinkedHashMap<>();
+        Map<String, Double> champion = new LinkedHashMap<>();
         for (RunMetricEntity m : RunMetricEntity.<RunMetricEntity>list("runId = ?1 and split = 'test' and epoch is null order by id", run.id)) {
             if ("model".equals(m.subject)) metrics.put(m.name, m.value);
             else if ("baseline".equals(m.subject)) baseline.put(m.name, m.value);
+            else if ("champion".equals(m.subject)) champion.put(m.name, m.value);
         }
         List<CheckView> checks = new ArrayList<>();
         for (GateCheckEntity c : GateCheckEntity.<GateCheckEntity>list("runId = ?1 order by id", run.id)) {
-            checks.add(new CheckView(c.kind, c.metric, c.op, c.threshold, c.value, c.reference, c.passed, c.detail));
+            checks.add(new CheckView(c.kind, c.metric, c.direction, c.op, c.threshold, c.candidateValue,
+                    c.championValue, c.baselineValue, c.passed, c.detail));
         }
         GateView gate = run.gatePassed == null ? null : new GateView(run.gatePassed, run.gateSummary, checks);
         ModelView model = null;
@@ -109,7 +166,7 @@ public class RunReportService {
             model = new ModelView(run.modelVersion, "PROMOTED".equals(run.outcome), v == null ? null : v.status, artifacts);
         }
         return new RunReport(run.id, run.trigger, run.status, run.dataset, run.outcome, run.error, run.createdAt,
-                run.startedAt, run.finishedAt, stages, metrics, baseline, gate, model, readConfig(run.configSnapshot));
+                run.startedAt, run.finishedAt, stages, metrics, baseline, run.championVersion, champion, gate, model, readConfig(run.configSnapshot));
     }
 
     private Map<String, String> readMap(String text) {

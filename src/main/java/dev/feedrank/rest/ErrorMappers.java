@@ -1,6 +1,7 @@
 package dev.feedrank.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.feedrank.registry.RegistryException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -9,7 +10,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import java.util.Map;
 
-/** Every error is JSON with a message: unknown id 404, malformed body or bad override 400. */
+/** Every error is JSON with a message: unknown id 404, malformed body or bad override 400, registry rule 409. */
 public class ErrorMappers {
 
     private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
@@ -28,6 +29,11 @@ public class ErrorMappers {
     @ServerExceptionMapper
     public Response json(JsonProcessingException e) {
         return error(400, "malformed JSON body: " + e.getOriginalMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response registry(RegistryException e) {
+        return error(ModelResource.status(e), e.getMessage());
     }
 
     @ServerExceptionMapper

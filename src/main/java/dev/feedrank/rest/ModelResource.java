@@ -1,45 +1,66 @@
 package dev.feedrank.rest;
 
-import dev.feedrank.persistence.AliasHistoryEntity;
 import dev.feedrank.persistence.ModelAliasEntity;
 import dev.feedrank.persistence.ModelVersionEntity;
 import dev.feedrank.registry.ModelRegistry;
+import dev.feedrank.registry.ModelRegistry.AliasMove;
+import dev.feedrank.registry.RegistryException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.ws.rs.BadRequestException;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 
+/**
+ * The model registry over REST: versions, aliases, their audited moves (promote, rollback) and archiving. Writes
+ * record the caller's token subject as "who".
+ */
 @Path("/api")
 @Produces(MediaType.APPLICATION_JSON)
 public class ModelResource {
 
     public record ModelVersionView(String version, long runId, String status, String bundlePrefix, String dataHash,
-                                   boolean gatePassed, Instant createdAt, Map<String, Double> metrics) {
+                                   boolean gatePassed, Instant createdAt, List<String> aliases, Map<String, Double> metrics,
+                                   Instant statusChangedAt, String statusChangedBy, String statusReason) {
     }
 
-    public record AliasMoveView(String from, String to, Instant at, Long runId, String actor, String reason, boolean automatic) {
+    /** An alias: the version it points at (or pointed at, with {@code at}) and its moves up to then, oldest first. */
+    public record AliasView(String alias, String version, Instant updatedAt, Instant at, List<AliasMove> history) {
     }
 
-    public record AliasView(String alias, String version, Instant updatedAt, List<AliasMoveView> history) {
+    /** Body of {@code POST /api/models/{version}/promote}: alias defaults to production; reason is required. */
+    public record PromoteRequest(String alias, String reason, Boolean force) {
+    }
+
+    /** Body of rollback and archive: the reason is required. */
+    public record ReasonRequest(String reason) {
     }
 
     private final ModelRegistry registry;
+    private final CallerIdentity caller;
 
-    public ModelResource(ModelRegistry registry) {
+    public ModelResource(ModelRegistry registry, CallerIdentity caller) {
         this.registry = registry;
+        this.caller = caller;
     }
 
     @GET
     @Path("models")
-    public List<ModelVersionView> models() {
-        return QuarkusTransaction.requiringNew().call(() -> registry.versions().stream().map(ModelResource::view).toList());
+    public List<ModelVersionView> models(@QueryParam("status") String status) {
+        return QuarkusTransaction.requiringNew().call(() -> registry.versions().stream()
+                .filter(v -> status == null || status.isBlank() || status.equalsIgnoreCase(v.status))
+                .map(ModelResource::view).toList());
     }
 
     @GET
@@ -49,23 +70,72 @@ public class ModelResource {
                 .orElseThrow(() -> new NotFoundException("no model version " + version)));
     }
 
+    @POST
+    @Path("models/{version}/promote")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public AliasMove promote(@PathParam("version") String version, PromoteRequest body) {
+        PromoteRequest r = body == null ? new PromoteRequest(null, null, null) : body;
+        return registry.promote(version, r.alias(), caller.who(), r.reason(), Boolean.TRUE.equals(r.force()));
+    }
+
+    @POST
+    @Path("models/{version}/archive")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public ModelVersionView archive(@PathParam("version") String version, ReasonRequest body) {
+        registry.archive(version, caller.who(), body == null ? null : body.reason());
+        return model(version);
+    }
+
+    /** The alias now, or with {@code ?at=<ISO-8601 instant>} the version that was live at that instant. */
     @GET
     @Path("aliases/{alias}")
-    public AliasView alias(@PathParam("alias") String alias) {
+    public AliasView alias(@PathParam("alias") String alias, @QueryParam("at") String at) {
+        if (at != null && !at.isBlank()) {
+            Instant instant;
+            try {
+                instant = Instant.parse(at.trim());
+            } catch (DateTimeParseException e) {
+                throw new BadRequestException("at must be an ISO-8601 instant such as 2026-11-27T10:15:30Z, got '" + at + "'");
+            }
+            AliasMove move = QuarkusTransaction.requiringNew().call(() -> registry.resolveAt(alias, instant))
+                    .orElseThrow(() -> new NotFoundException("alias " + alias + " pointed at no model version at " + instant));
+            List<AliasMove> upToThen = QuarkusTransaction.requiringNew().call(() -> registry.history(alias)).stream()
+                    .filter(m -> !m.at().isAfter(instant)).toList();
+            return new AliasView(alias, move.to(), move.at(), instant, upToThen);
+        }
         return QuarkusTransaction.requiringNew().call(() -> {
             ModelAliasEntity a = ModelAliasEntity.findById(alias);
             if (a == null) throw new NotFoundException("alias " + alias + " points at no model version yet");
-            List<AliasMoveView> history = registry.history(alias).stream().map(ModelResource::move).toList();
-            return new AliasView(a.alias, a.version, a.updatedAt, history);
+            return new AliasView(a.alias, a.version, a.updatedAt, null, registry.history(alias));
         });
     }
 
-    private static ModelVersionView view(ModelVersionEntity v) {
-        return new ModelVersionView(v.version, v.runId, v.status, v.bundlePrefix, v.dataHash, v.gatePassed, v.createdAt,
-                ModelRegistry.testMetrics(v.runId));
+    @GET
+    @Path("aliases/{alias}/history")
+    public List<AliasMove> history(@PathParam("alias") String alias) {
+        List<AliasMove> history = QuarkusTransaction.requiringNew().call(() -> registry.history(alias));
+        if (history.isEmpty()) throw new NotFoundException("alias " + alias + " has never pointed at a model version");
+        return history;
     }
 
-    private static AliasMoveView move(AliasHistoryEntity h) {
-        return new AliasMoveView(h.fromVersion, h.toVersion, h.movedAt, h.runId, h.actor, h.reason, h.automatic);
+    @POST
+    @Path("aliases/{alias}/rollback")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public AliasMove rollback(@PathParam("alias") String alias, ReasonRequest body) {
+        return registry.rollback(alias, caller.who(), body == null ? null : body.reason());
+    }
+
+    private static ModelVersionView view(ModelVersionEntity v) {
+        List<String> aliases = ModelAliasEntity.<ModelAliasEntity>list("version", v.version).stream().map(a -> a.alias).sorted().toList();
+        return new ModelVersionView(v.version, v.runId, v.status, v.bundlePrefix, v.dataHash, v.gatePassed, v.createdAt,
+                aliases, ModelRegistry.testMetrics(v.runId), v.statusChangedAt, v.statusChangedBy, v.statusReason);
+    }
+
+    static int status(RegistryException e) {
+        return switch (e.kind()) {
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case INVALID -> 400;
+        };
     }
 }

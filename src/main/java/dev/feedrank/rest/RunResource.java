@@ -60,6 +60,14 @@ public class RunResource {
         return reports.list(status, page, size);
     }
 
+    /** Metrics of runs a and b side by side with differences (b - a), and the config keys that differ. */
+    @GET
+    @Path("compare")
+    public RunReportService.Comparison compare(@QueryParam("a") Long a, @QueryParam("b") Long b) {
+        if (a == null || b == null) throw new BadRequestException("compare needs two run ids: ?a=<run id>&b=<run id>");
+        return reports.compare(a, b).orElseThrow(() -> new NotFoundException("no run " + a + " or no run " + b));
+    }
+
     @GET
     @Path("{id}")
     public RunReport get(@PathParam("id") long id) {

@@ -8,7 +8,9 @@ import dev.feedrank.orchestration.Stage;
 import dev.feedrank.orchestration.StageContext;
 import dev.feedrank.registry.BundleExporter;
 import dev.feedrank.registry.BundleFiles;
-import dev.feedrank.registry.BundleLoader;
+import dev.feedrank.registry.ServabilityCheck;
+import dev.feedrank.gating.GateCheck;
+import dev.feedrank.persistence.GateDecisionRepository;
 import dev.feedrank.registry.ModelRegistry;
 import dev.feedrank.storage.ObjectStorage;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,27 +24,30 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * export: writes the model bundle, reloads it from S3 alone to check the embeddings reproduce (max |diff| below
- * 1e-5), registers the version, and moves the {@code production} alias only when the gate passed.
+ * export: writes the model bundle, runs the servability check (the bundle reloaded from S3 alone into fresh towers
+ * must reproduce its embeddings and its probe scores), registers the version, and moves the {@code production}
+ * alias only when the gate and the servability check passed.
  */
 @ApplicationScoped
 public class ExportStage implements Stage {
 
-    static final double MAX_RELOAD_DIFF = 1e-5;
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
     private final ObjectStorage storage;
     private final ModelRegistry registry;
     private final DatasetHandoff datasets;
     private final ModelHandoff models;
+    private final GateDecisionRepository decisions;
     private final String codeVersion;
 
     public ExportStage(ObjectStorage storage, ModelRegistry registry, DatasetHandoff datasets, ModelHandoff models,
+                       GateDecisionRepository decisions,
                        @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String codeVersion) {
         this.storage = storage;
         this.registry = registry;
         this.datasets = datasets;
         this.models = models;
+        this.decisions = decisions;
         this.codeVersion = codeVersion;
     }
 
@@ -75,23 +80,29 @@ public class ExportStage implements Stage {
         for (String key : keys) ctx.artifact(key.substring(key.lastIndexOf('/') + 1), key);
         String prefix = BundleFiles.prefix(version);
 
-        try (BundleLoader.LoadedBundle reloaded = new BundleLoader().load(prefix, storage)) {
-            double diff = reloaded.maxAbsEmbeddingDifference();
-            ctx.metric("model", "reload_max_abs_diff", diff, "export", null);
-            if (!(diff < MAX_RELOAD_DIFF)) {
-                throw new IllegalStateException("bundle " + prefix + " does not reproduce its embeddings after reload: max |diff| " + diff);
-            }
-        }
+        ServabilityCheck.Result servable = new ServabilityCheck().check(prefix, storage);
+        ctx.metric("model", "servability_probe_max_abs_diff", finite(servable.maxScoreDiff()), "export", null);
+        ctx.metric("model", "reload_max_abs_diff", finite(servable.maxEmbeddingDiff()), "export", null);
+        gate = gate.with(new GateCheck("servability", "probe_max_abs_diff", "lower", "<=", ServabilityCheck.MAX_SCORE_DIFF,
+                Double.isFinite(servable.maxScoreDiff()) ? servable.maxScoreDiff() : null, null, null, servable.passed(),
+                servable.detail()));
+        decisions.save(ctx.runId(), gate);
 
         registry.register(version, ctx.runId(), prefix, data.contentHash(), gate.passed());
         if (gate.passed()) {
             registry.moveAlias(ModelRegistry.PRODUCTION, version, ctx.runId(), "feedrank-gate",
-                    "gate passed: " + gate.summary(), true);
+                    "gate passed: " + gate.summary(), true, false, "promote");
             ctx.outcome("PROMOTED", version);
             ctx.progress("model " + version + " promoted to production");
         } else {
             ctx.outcome("REJECTED", version);
-            ctx.progress("model " + version + " kept as rejected; production alias unchanged");
+            ctx.progress("model " + version + " kept as rejected; production alias unchanged" + (servable.passed() ? ""
+                    : " (servability check failed: " + servable.detail() + ")"));
         }
+    }
+
+    /** Metrics columns are not null: a value that could not be measured is stored as +infinity. */
+    private static double finite(double d) {
+        return Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
     }
 }

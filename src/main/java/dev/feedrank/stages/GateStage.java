@@ -1,29 +1,24 @@
 package dev.feedrank.stages;
 
-import dev.feedrank.gating.GateCheck;
 import dev.feedrank.gating.GateDecision;
 import dev.feedrank.gating.GatePolicy;
 import dev.feedrank.orchestration.Stage;
 import dev.feedrank.orchestration.StageContext;
-import dev.feedrank.persistence.GateCheckEntity;
-import dev.feedrank.persistence.PipelineRunEntity;
-import dev.feedrank.registry.ModelRegistry;
-import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.feedrank.persistence.GateDecisionRepository;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.util.Map;
-
 /**
- * gate: decides whether the candidate may become production. The decision and each check are stored; a failed
- * gate is not a failed run (the version is exported and kept as rejected).
+ * gate: decides whether the candidate may become production, from the candidate's, the champion's (production
+ * model on the same split) and the popularity baseline's test metrics. The decision and each check are stored; a
+ * failed gate is not a failed run (the version is exported and kept as rejected).
  */
 @ApplicationScoped
 public class GateStage implements Stage {
 
-    private final ModelRegistry registry;
+    private final GateDecisionRepository decisions;
 
-    public GateStage(ModelRegistry registry) {
-        this.registry = registry;
+    public GateStage(GateDecisionRepository decisions) {
+        this.decisions = decisions;
     }
 
     @Override
@@ -40,26 +35,8 @@ public class GateStage implements Stage {
     public void execute(StageContext ctx) {
         EvaluateStage.Evaluation eval = ctx.shared(EvaluateStage.Evaluation.class)
                 .orElseThrow(() -> new IllegalStateException("no evaluation of this run to gate"));
-        var production = registry.resolve(ModelRegistry.PRODUCTION);
-        GateDecision decision = GatePolicy.from(ctx.config().gate()).decide(eval.model(), eval.baseline(),
-                production.map(ModelRegistry.AliasedVersion::version).orElse(null),
-                production.map(ModelRegistry.AliasedVersion::metrics).orElse(Map.of()));
-        QuarkusTransaction.requiringNew().run(() -> {
-            for (GateCheck c : decision.checks()) {
-                GateCheckEntity e = new GateCheckEntity();
-                e.runId = ctx.runId();
-                e.kind = c.kind();
-                e.metric = c.metric();
-                e.op = c.op();
-                e.threshold = Double.isNaN(c.threshold()) ? null : c.threshold();
-                e.value = c.value();
-                e.reference = c.reference();
-                e.passed = c.passed();
-                e.detail = c.detail();
-                e.persist();
-            }
-            PipelineRunEntity.update("gatePassed = ?1, gateSummary = ?2 where id = ?3", decision.passed(), decision.summary(), ctx.runId());
-        });
+        GateDecision decision = GatePolicy.from(ctx.config().gate()).decide(eval.model(), eval.baseline(), eval.champion());
+        decisions.save(ctx.runId(), decision);
         ctx.share(GateDecision.class, decision);
         ctx.progress("gate " + (decision.passed() ? "passed" : "failed") + ": " + decision.summary());
     }

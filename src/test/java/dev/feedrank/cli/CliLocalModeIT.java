@@ -89,9 +89,9 @@ class CliLocalModeIT {
     @Test
     @Order(2)
     void secondRunReusesTheLocalDataAndARejectedModelStillExitsZero() throws Exception {
-        Result r = run(with(SMALL, "run", "--local", "--set", "gate.min-auc=0.999"));
+        Result r = run(with(SMALL, "run", "--local", "--set", "gate.min.auc=0.999"));
         assertEquals(0, r.exit(), () -> r.stderr());
-        assertTrue(r.stdout().contains("gate: FAILED (compared with production model v1-"), r.stdout());
+        assertTrue(r.stdout().contains("gate: FAILED (compared with champion v1-"), r.stdout());
         assertTrue(r.stdout().contains("not promoted (rejected)"), r.stdout());
         assertTrue(r.stdout().matches("(?s)run 2 .*"), "the run history persisted across processes: " + r.stdout());
     }

@@ -283,7 +283,7 @@ class ManifestsTest {
         List<Pattern> valid = validFeedrankEnvNames();
         for (String expected : List.of("FEEDRANK_STORAGE_ENDPOINT", "FEEDRANK_STORAGE_ACCESS_KEY",
                 "FEEDRANK_STORAGE_SECRET_KEY", "FEEDRANK_STORAGE_BUCKET", "FEEDRANK_SCHEDULE_CRON",
-                "FEEDRANK_WORK_DIR", "FEEDRANK_GATE_MIN_NDCG_AT_10")) {
+                "FEEDRANK_WORK_DIR", "FEEDRANK_GATE_BEAT_BASELINE")) {
             assertTrue(valid.stream().anyMatch(p -> p.matcher(expected).matches()), expected);
         }
         assertFalse(valid.stream().anyMatch(p -> p.matcher("FEEDRANK_STORAGE_ENDPIONT").matches()),

@@ -57,8 +57,8 @@ class PipelineApiTest {
             assertNotNull(run.get("metrics['" + k + "']"), k);
         }
         assertTrue(run.getBoolean("gate.passed"));
-        assertThat(run.getString("gate.summary"), containsString("no production model yet"));
-        assertEquals(List.of("minimum", "beat-baseline"), run.getList("gate.checks.kind"));
+        assertThat(run.getString("gate.summary"), containsString("no champion (no production model yet): decided by the value thresholds alone"));
+        assertEquals(List.of("min", "beat-baseline", "servability"), run.getList("gate.checks.kind"));
         String version = run.getString("model.version");
         assertTrue(run.getBoolean("model.promoted"));
         assertThat(run.getList("model.artifacts", String.class), hasItem("models/" + version + "/manifest.json"));
@@ -87,12 +87,12 @@ class PipelineApiTest {
     @Order(2)
     void aRunThatFailsItsGateIsKeptAsRejectedAndLeavesProductionWhereItWas() throws Exception {
         String before = given().get("/api/aliases/production").then().statusCode(200).extract().path("version");
-        JsonPath run = RunApi.runToEnd("synthetic", RunApi.small("gate.min-auc", "0.999", "train.seed", "43"));
+        JsonPath run = RunApi.runToEnd("synthetic", RunApi.small("gate.min.auc", "0.999", "train.seed", "43"));
         assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
         assertEquals("REJECTED", run.getString("outcome"));
         assertFalse(run.getBoolean("gate.passed"));
-        assertThat(run.getString("gate.summary"), containsString("compared with production model " + before));
-        assertTrue(run.getList("gate.checks.kind").contains("no-regression"));
+        assertThat(run.getString("gate.summary"), containsString("compared with champion " + before + " on this run's test split"));
+        assertTrue(run.getList("gate.checks.kind").contains("max-regression"));
         String rejected = run.getString("model.version");
         given().get("/api/models/" + rejected).then().statusCode(200).body("status", equalTo("rejected"));
         given().get("/api/aliases/production").then().statusCode(200)
@@ -131,7 +131,7 @@ class PipelineApiTest {
         try (var files = java.nio.file.Files.list(folder)) {
             for (java.nio.file.Path f : files.toList()) storage.put("inputs/clicks/" + f.getFileName(), f);
         }
-        JsonPath run = RunApi.runToEnd("csv:s3://" + storage.bucket() + "/inputs/clicks", RunApi.small("gate.min-auc", "0.5"));
+        JsonPath run = RunApi.runToEnd("csv:s3://" + storage.bucket() + "/inputs/clicks", RunApi.small("gate.min.auc", "0.5"));
         assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
         assertEquals("csv:s3://" + storage.bucket() + "/inputs/clicks", run.getString("dataset"));
         assertTrue(run.getDouble("metrics.auc") > 0.6, "auc " + run.getDouble("metrics.auc"));
