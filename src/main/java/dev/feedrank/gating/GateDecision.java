@@ -15,7 +15,7 @@ public record GateDecision(boolean passed, String championVersion, String summar
         all.add(extra);
         boolean ok = passed && extra.passed();
         String s = summary;
-        if (!extra.passed()) s = s + "; " + extra.kind() + " check failed: " + extra.detail();
+        if (!extra.passed()) s = s + "; but the " + extra.kind() + " check failed: " + extra.detail();
         return new GateDecision(ok, championVersion, s, List.copyOf(all));
     }
 }

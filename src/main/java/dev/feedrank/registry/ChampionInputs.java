@@ -12,8 +12,11 @@ import java.util.Map;
  */
 public final class ChampionInputs {
 
-    /** The remapped tables (rows in this run's order) and how many rows fell into the champion's OOV bucket. */
-    public record Remapped(FeatureTable users, FeatureTable items, int oovUsers, int oovItems) {
+    /**
+     * The remapped tables (rows in this run's order); how many rows use the champion's OOV row, and how many of
+     * those are in this run's own vocabulary (entities new since the champion was trained).
+     */
+    public record Remapped(FeatureTable users, FeatureTable items, int oovUsers, int oovItems, int newUsers, int newItems) {
     }
 
     /** The champion cannot score this run's data (e.g. a changed feature spec). */
@@ -38,7 +41,7 @@ public final class ChampionInputs {
         return new Remapped(
                 new FeatureTable(users.ids(), userVocab, champion.manifest().dimensions().userVocabSize(), users.dense(), users.featureNames()),
                 new FeatureTable(items.ids(), itemVocab, champion.manifest().dimensions().itemVocabSize(), items.dense(), items.featureNames()),
-                oovUsers, oovItems);
+                oovUsers, oovItems, newToChampion(users, userVocab), newToChampion(items, itemVocab));
     }
 
     private static void requireSameFeatures(String tower, java.util.List<String> championNames, FeatureTable current)
@@ -47,6 +50,12 @@ public final class ChampionInputs {
             throw new IncompatibleException("the " + tower + " tower's features differ: champion " + championNames
                     + ", this run " + current.featureNames());
         }
+    }
+
+    private static int newToChampion(FeatureTable current, int[] championVocab) {
+        int n = 0;
+        for (int r = 0; r < current.rows(); r++) if (current.vocabIndex()[r] > 0 && championVocab[r] == 0) n++;
+        return n;
     }
 
     private static Map<String, Integer> index(FeatureTable championTable) {

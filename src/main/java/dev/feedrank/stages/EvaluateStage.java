@@ -96,8 +96,12 @@ public class EvaluateStage implements Stage {
             metrics.forEach((k, v) -> ctx.metric("champion", k, v, "test", null));
             ctx.metric("champion", "oov_users", inputs.oovUsers(), "test", null);
             ctx.metric("champion", "oov_items", inputs.oovItems(), "test", null);
-            LOG.infof("run %d: champion %s scored on this split (%d of %d users and %d of %d items unknown to it, scored with its OOV rows)",
-                    ctx.runId(), production.version(), inputs.oovUsers(), inputs.users().rows(), inputs.oovItems(), inputs.items().rows());
+            ctx.metric("champion", "new_users", inputs.newUsers(), "test", null);
+            ctx.metric("champion", "new_items", inputs.newItems(), "test", null);
+            LOG.infof("run %d: champion %s scored on this split; %d of %d users and %d of %d items use its OOV rows"
+                            + " (%d users and %d items are new since it was trained)",
+                    ctx.runId(), production.version(), inputs.oovUsers(), inputs.users().rows(), inputs.oovItems(),
+                    inputs.items().rows(), inputs.newUsers(), inputs.newItems());
             return Champion.evaluated(production.version(), metrics);
         } catch (ChampionInputs.IncompatibleException e) {
             return Champion.unavailable(production.version(), e.getMessage());

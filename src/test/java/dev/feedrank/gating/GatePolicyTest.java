@@ -158,6 +158,6 @@ class GatePolicyTest {
         GateDecision after = d.with(new GateCheck("servability", "probe_max_abs_diff", "lower", "<=", 1e-4, 3.0, null, null, false, "mismatch"));
         assertFalse(after.passed());
         assertEquals(2, after.checks().size());
-        assertTrue(after.summary().endsWith("servability check failed: mismatch"), after.summary());
+        assertTrue(after.summary().endsWith("; but the servability check failed: mismatch"), after.summary());
     }
 }
