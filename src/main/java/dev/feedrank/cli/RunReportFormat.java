@@ -86,10 +86,10 @@ public final class RunReportFormat {
             sb.append("\ngate: ").append(Boolean.TRUE.equals(r.gate().passed()) ? "PASSED" : "FAILED");
             if (r.gate().summary() != null) sb.append(" (").append(r.gate().summary()).append(')');
             sb.append('\n');
-            sb.append(String.format(Locale.ROOT, "  %-6s %-24s %-10s %-6s %-3s %10s %10s %10s %10s%n",
+            sb.append(String.format(Locale.ROOT, "  %-6s %-24s %-18s %-6s %-3s %10s %10s %10s %10s%n",
                     "result", "check", "metric", "better", "op", "threshold", "candidate", "champion", "baseline"));
             for (CheckView c : r.gate().checks()) {
-                sb.append(String.format(Locale.ROOT, "  %-6s %-24s %-10s %-6s %-3s %10s %10s %10s %10s%n",
+                sb.append(String.format(Locale.ROOT, "  %-6s %-24s %-18s %-6s %-3s %10s %10s %10s %10s%n",
                         c.passed() ? "pass" : "FAIL", c.kind(), c.metric(), c.direction() == null ? "" : c.direction(),
                         c.op(), fmt(c.threshold()), fmt(c.candidate()), fmt(c.champion()), fmt(c.baseline())));
                 if (!c.passed() && c.detail() != null) sb.append("         ").append(c.detail()).append('\n');

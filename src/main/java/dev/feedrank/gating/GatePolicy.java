@@ -95,8 +95,8 @@ public final class GatePolicy {
      */
     public GateDecision decide(Map<String, Double> candidate, Map<String, Double> baseline, Champion champion) {
         List<GateCheck> checks = new ArrayList<>();
-        min.forEach((metric, t) -> checks.add(bound("min", metric, ">=", t, candidate.get(metric), "value lower bound")));
-        max.forEach((metric, t) -> checks.add(bound("max", metric, "<=", t, candidate.get(metric), "value upper bound")));
+        min.forEach((metric, t) -> checks.add(bound("min", metric, ">=", t, candidate.get(metric), "lower bound")));
+        max.forEach((metric, t) -> checks.add(bound("max", metric, "<=", t, candidate.get(metric), "upper bound")));
         if (baselineMetric != null) {
             Double base = baseline.get(baselineMetric);
             Double value = candidate.get(baselineMetric);
@@ -140,10 +140,12 @@ public final class GatePolicy {
         return new GateDecision(passed, champion == null ? null : champion.version(), summary, List.copyOf(checks));
     }
 
-    private GateCheck bound(String kind, String metric, String op, double threshold, Double value, String detail) {
+    private GateCheck bound(String kind, String metric, String op, double threshold, Double value, String bound) {
         boolean ok = finite(value) && (op.equals(">=") ? value >= threshold : value <= threshold);
-        return new GateCheck(kind, metric, direction(metric), op, threshold, value, null, null, ok,
-                value == null ? "the candidate has no metric " + metric : detail);
+        String detail = value == null ? "the candidate has no metric " + metric
+                : String.format(Locale.ROOT, "%s %.4f is %s the %s %s", metric, value,
+                ok ? "within" : op.equals(">=") ? "below" : "above", bound, fmt(threshold));
+        return new GateCheck(kind, metric, direction(metric), op, threshold, value, null, null, ok, detail);
     }
 
     private GateCheck change(String metric, double allowance, boolean relative, Map<String, Double> candidate, Champion champion) {

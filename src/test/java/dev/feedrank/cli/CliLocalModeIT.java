@@ -93,6 +93,9 @@ class CliLocalModeIT {
         assertEquals(0, r.exit(), () -> r.stderr());
         assertTrue(r.stdout().contains("gate: FAILED (compared with champion v1-"), r.stdout());
         assertTrue(r.stdout().contains("not promoted (rejected)"), r.stdout());
+        assertTrue(r.stdout().matches("(?s).*result +check +metric +better +op +threshold +candidate +champion +baseline.*"), r.stdout());
+        assertTrue(r.stdout().matches("(?s).*\n  FAIL +min +auc +higher +>= +0\\.9990 .*"), r.stdout());
+        assertTrue(r.stdout().matches("(?s).*\n  pass +max-regression +auc +higher +>= .*"), r.stdout());
         assertTrue(r.stdout().matches("(?s)run 2 .*"), "the run history persisted across processes: " + r.stdout());
     }
 
@@ -113,5 +116,34 @@ class CliLocalModeIT {
         Result r = run("run", "--local", "--set", "train.epochz=3");
         assertNotEquals(0, r.exit());
         assertTrue(r.stderr().contains("train.epochz"), r.stderr());
+    }
+
+    @Test
+    @Order(5)
+    void theRegistryCommandsFollowTheSameRulesAsTheApi() throws Exception {
+        Result list = run("models", "--local", "--json");
+        assertEquals(0, list.exit(), list::stderr);
+        JsonNode models = new ObjectMapper().readTree(list.stdout());
+        assertEquals(2, models.size(), list.stdout());
+        String rejected = models.get(0).get("version").asText();
+        String production = models.get(1).get("version").asText();
+        assertEquals("rejected", models.get(0).get("status").asText());
+        assertEquals("production", models.get(1).get("aliases").get(0).asText());
+
+        Result noReason = run("promote", rejected, "--local", "--force");
+        assertEquals(2, noReason.exit(), noReason::stdout);
+        assertTrue(noReason.stderr().contains("needs a non-empty \"reason\""), noReason.stderr());
+        Result noForce = run("promote", rejected, "--local", "--reason", "try it");
+        assertEquals(1, noForce.exit());
+        assertTrue(noForce.stderr().contains("is rejected; promoting it needs"), noForce.stderr());
+        Result forced = run("promote", rejected, "--local", "--reason", "hotfix", "--force", "--actor", "ops-oncall");
+        assertEquals(0, forced.exit(), forced::stderr);
+        assertTrue(forced.stdout().contains("production: " + production + " -> " + rejected + " [forced] (by ops-oncall: hotfix)"), forced.stdout());
+        Result back = run("rollback", "--local", "--reason", "bad canary");
+        assertEquals(0, back.exit(), back::stderr);
+        assertTrue(back.stdout().contains("production rolled back: " + rejected + " -> " + production), back.stdout());
+        Result table = run("models", "--local");
+        assertEquals(0, table.exit(), table::stderr);
+        assertTrue(table.stdout().matches("(?s).*" + production + " +\\d+ +promoted +production .*"), table.stdout());
     }
 }
