@@ -16,6 +16,9 @@ public class CommonOptions {
             description = "override any feedrank.* setting, without the prefix, e.g. --set train.epochs=3 (repeatable)")
     Map<String, String> sets = new LinkedHashMap<>();
 
+    @Option(names = "--no-cache", description = "recompute the prepared dataset even when its content hash is unchanged (= --set cache=false)")
+    boolean noCache;
+
     @Option(names = "--local", description = "start an embedded PostgreSQL and S3 server under ./.feedrank when none is configured")
     boolean local;
 }

@@ -25,6 +25,8 @@ public record LaunchArgs(String command, boolean local, boolean json, String dat
                 local = true;
             } else if (a.equals("--json")) {
                 json = true;
+            } else if (a.equals("--no-cache")) {
+                sets.put("cache", "false");
             } else if (a.equals("--set") && i + 1 < args.length) {
                 put(sets, args[++i]);
             } else if (a.startsWith("--set=")) {

@@ -42,6 +42,12 @@ public interface FeedrankConfig {
 
     Runs runs();
 
+    Stages stages();
+
+    /** Reuse a prepared dataset whose content hash (input bytes + preparation config) is unchanged. */
+    @WithDefault("true")
+    boolean cache();
+
     interface Storage {
         /** S3 endpoint, e.g. http://minio:9000. Empty in local mode until the embedded server starts. */
         Optional<String> endpoint();
@@ -207,5 +213,70 @@ public interface FeedrankConfig {
         @WithName("stale-after-seconds")
         @WithDefault("45")
         int staleAfterSeconds();
+
+        /** Name of the pipeline whose runs exclude each other (one lease per pipeline, across replicas). */
+        @WithDefault("default")
+        String pipeline();
+
+        /**
+         * What a trigger does while another run of the pipeline executes anywhere: {@code forbid} (the new trigger
+         * is recorded as SKIPPED) or {@code replace} (the running one is cancelled and the new one starts).
+         */
+        @WithName("concurrency-policy")
+        @WithDefault("forbid")
+        String concurrencyPolicy();
+
+        /** How long a {@code replace} waits for the cancelled run to let go of the pipeline. */
+        @WithName("replace-wait-seconds")
+        @WithDefault("120")
+        int replaceWaitSeconds();
+
+        /** Resume runs found interrupted (dead process) automatically. */
+        @WithName("resume-interrupted")
+        @WithDefault("false")
+        boolean resumeInterrupted();
+
+        /** On SIGTERM, how long to wait for the running stage to checkpoint and stop (keep below the pod's grace period). */
+        @WithName("shutdown-grace-seconds")
+        @WithDefault("20")
+        int shutdownGraceSeconds();
+    }
+
+    /** Retries and timeouts of stage attempts. */
+    interface Stages {
+        /** Attempts per stage for transient errors (S3 / PostgreSQL unreachable, timeouts); data errors never retry. */
+        @WithName("max-attempts")
+        @WithDefault("3")
+        int maxAttempts();
+
+        /** Per-stage override of max-attempts, e.g. {@code stages.max-attempts-of.train=1}. */
+        @WithName("max-attempts-of")
+        Map<String, Integer> maxAttemptsOf();
+
+        /** Backoff before attempt n+1: initial * 2^(n-1), capped, with full jitter. */
+        @WithName("backoff-initial-ms")
+        @WithDefault("2000")
+        long backoffInitialMs();
+
+        @WithName("backoff-max-ms")
+        @WithDefault("60000")
+        long backoffMaxMs();
+
+        /** Stage timeout in seconds (0 = none); the stage is stopped and fails with reason {@code timeout}. */
+        @WithName("timeout-seconds")
+        @WithDefault("21600")
+        long timeoutSeconds();
+
+        /** Per-stage override, e.g. {@code stages.timeout-seconds-of.train=7200}. */
+        @WithName("timeout-seconds-of")
+        Map<String, Long> timeoutSecondsOf();
+
+        default int maxAttemptsOf(String stage) {
+            return Math.max(1, maxAttemptsOf().getOrDefault(stage, maxAttempts()));
+        }
+
+        default long timeoutSecondsOf(String stage) {
+            return timeoutSecondsOf().getOrDefault(stage, timeoutSeconds());
+        }
     }
 }

@@ -40,12 +40,27 @@ public final class DatasetPreparer {
      */
     public PreparedDataset prepare(DatasetSpec spec, PreparationSettings settings, Path workDir,
                                    ObjectStorage storage) {
+        return prepare(spec, settings, workDir, storage, null);
+    }
+
+    /**
+     * As {@link #prepare(DatasetSpec, PreparationSettings, Path, ObjectStorage)}, but once the inputs are read and
+     * validated and their content hash is known, {@code cache} may return an already prepared dataset for that
+     * hash (the expensive feature building and negative sampling are then skipped).
+     */
+    public PreparedDataset prepare(DatasetSpec spec, PreparationSettings settings, Path workDir,
+                                   ObjectStorage storage, java.util.function.Function<String, PreparedDataset> cache) {
         checkSettings(settings);
         long started = System.nanoTime();
         try (SourceResolver.Resolved input = SourceResolver.resolve(spec, settings, workDir, storage);
              Connection db = Sql.open()) {
             SourceTables src = read(db, spec, input.path());
             String hash = contentHash(spec.format(), src.inputFiles(), settings);
+            PreparedDataset cached = cache == null ? null : cache.apply(hash);
+            if (cached != null) {
+                LOG.infof("prepared dataset %s found by content hash %s; reusing it", spec, hash);
+                return cached;
+            }
             long[] counts = TimeSplitter.split(db, settings.trainFraction(), settings.validationFraction());
             if (Sql.queryLong(db, "SELECT count(*) FROM split_interactions WHERE split = 0 AND click = 1") == 0) {
                 throw new DataValidationException(src.interactionsFile(), null, "click", "expected at least one "

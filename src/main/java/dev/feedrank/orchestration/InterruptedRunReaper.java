@@ -9,10 +9,12 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * No run stays RUNNING after its process is gone: at start-up and then periodically, runs whose heartbeat is
- * older than {@code feedrank.runs.stale-after-seconds} become FAILED with reason {@code interrupted}.
+ * older than {@code feedrank.runs.stale-after-seconds} become FAILED with reason {@code interrupted}, resumable;
+ * with {@code feedrank.runs.resume-interrupted=true} they are resumed at once.
  */
 @ApplicationScoped
 public class InterruptedRunReaper {
@@ -21,10 +23,12 @@ public class InterruptedRunReaper {
 
     private final RunStore store;
     private final FeedrankConfig config;
+    private final RunLauncher launcher;
 
-    public InterruptedRunReaper(RunStore store, FeedrankConfig config) {
+    public InterruptedRunReaper(RunStore store, FeedrankConfig config, RunLauncher launcher) {
         this.store = store;
         this.config = config;
+        this.launcher = launcher;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -33,9 +37,18 @@ public class InterruptedRunReaper {
 
     @Scheduled(every = "${feedrank.runs.heartbeat-seconds:10}s", delayed = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public void reap() {
-        int n = store.interruptStaleRuns(Instant.now().minus(Duration.ofSeconds(config.runs().staleAfterSeconds())));
-        if (n > 0) {
-            LOG.warnf("marked %d run(s) left behind by a dead process as FAILED (interrupted)", n);
+        List<Long> interrupted = store.interruptStaleRuns(Instant.now().minus(Duration.ofSeconds(config.runs().staleAfterSeconds())));
+        if (interrupted.isEmpty()) return;
+        LOG.warnf("marked run(s) %s left behind by a dead process as FAILED (interrupted)%s", interrupted,
+                config.runs().resumeInterrupted() ? "; resuming them (runs.resume-interrupted=true)" : "; resume them with POST /api/runs/{id}/resume");
+        if (config.runs().resumeInterrupted()) {
+            for (long id : interrupted) {
+                try {
+                    launcher.resume(id, false);
+                } catch (RuntimeException e) {
+                    LOG.warnf("run %d: automatic resume refused: %s", id, e.getMessage());
+                }
+            }
         }
     }
 }

@@ -12,16 +12,26 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Executes the stages of one run in order, recording every transition in the {@link RunStore} as it happens.
- * The first failing stage fails the run; later stages do not run.
+ * <ul>
+ *   <li>A resumed run skips the stages whose latest attempt succeeded and reuses their outputs.</li>
+ *   <li>A transient error (storage or database unreachable, timeouts) gets another attempt after an exponential
+ *       backoff with jitter, up to the stage's max attempts; every attempt is recorded. Data errors never retry.</li>
+ *   <li>A stage running past its timeout is stopped and fails with reason {@code timeout}.</li>
+ *   <li>A stop request (cancel, replace, shutdown) is seen by the stages cooperatively; the run ends CANCELLED
+ *       (cancel, replace) or FAILED {@code interrupted} (shutdown), resumable either way.</li>
+ *   <li>The heartbeat renews the pipeline lease and picks up stop requests made through other replicas.</li>
+ * </ul>
  */
 @ApplicationScoped
 public class PipelineRunner {
@@ -44,45 +54,44 @@ public class PipelineRunner {
     }
 
     public RunSummary execute(long runId, String dataset, FeedrankConfig config) {
+        return execute(runId, dataset, config, Map.of(), new RunControl(runId));
+    }
+
+    /**
+     * Executes a run whose pipeline lease the caller holds; the lease is released when the run ends.
+     *
+     * @param completed outputs of stages that already succeeded (a resume), by stage name
+     */
+    public RunSummary execute(long runId, String dataset, FeedrankConfig config,
+                              Map<String, Map<String, String>> completed, RunControl control) {
+        control.bind(Thread.currentThread());
+        String pipeline = config.runs().pipeline();
+        int leaseTtl = config.runs().staleAfterSeconds();
         store.markRunning(runId, owner);
-        Context ctx = new Context(runId, dataset, config);
-        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+        Context ctx = new Context(runId, dataset, config, control);
+        ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, r -> {
             Thread t = new Thread(r, "run-" + runId + "-heartbeat");
             t.setDaemon(true);
             return t;
         });
-        ScheduledFuture<?> beat = heartbeat.scheduleAtFixedRate(() -> {
-            try {
-                store.heartbeat(runId);
-            } catch (RuntimeException e) {
-                LOG.warnf("run %d: heartbeat failed: %s", runId, e.getMessage());
-            }
-        }, config.runs().heartbeatSeconds(), config.runs().heartbeatSeconds(), TimeUnit.SECONDS);
+        timers.scheduleAtFixedRate(() -> beat(runId, pipeline, leaseTtl, control),
+                config.runs().heartbeatSeconds(), config.runs().heartbeatSeconds(), TimeUnit.SECONDS);
         Timer.Sample runTimer = Timer.start(meters);
         try {
-            LOG.infof("run %d: starting on dataset %s (stages %s)", runId, dataset, stageNames());
+            LOG.infof("run %d: starting on dataset %s (stages %s%s)", runId, dataset, stageNames(),
+                    completed.isEmpty() ? "" : "; resuming, completed: " + completed.keySet());
             for (Stage stage : stages) {
-                ctx.currentOutputs = new LinkedHashMap<>();
-                ctx.currentStage = stage.name();
-                ctx.stageExecutionId = store.startStage(runId, stage.name());
-                Timer.Sample sample = Timer.start(meters);
-                long t0 = System.nanoTime();
-                try {
-                    stage.execute(ctx);
-                } catch (Throwable e) {
-                    String error = stage.name() + ": " + describe(e);
-                    LOG.errorf(e, "run %d: stage %s failed", runId, stage.name());
-                    store.failStage(ctx.stageExecutionId, describe(e), ctx.currentOutputs);
-                    sample.stop(meters.timer("feedrank.stage.duration", "stage", stage.name(), "status", "FAILED"));
-                    store.finishRun(runId, RunStatus.FAILED, null, ctx.modelVersion, error);
-                    meters.counter("feedrank.runs", "status", "FAILED").increment();
-                    runTimer.stop(meters.timer("feedrank.run.duration", "status", "FAILED"));
-                    return new RunSummary(runId, RunStatus.FAILED, null, ctx.modelVersion, error);
+                Map<String, String> reused = completed.get(stage.name());
+                if (reused != null) {
+                    ctx.artifacts.putAll(reused);
+                    LOG.infof("run %d: stage %s already succeeded; reusing its outputs %s", runId, stage.name(), reused.values());
+                    continue;
                 }
-                store.finishStage(ctx.stageExecutionId, ctx.currentOutputs);
-                sample.stop(meters.timer("feedrank.stage.duration", "stage", stage.name(), "status", "SUCCEEDED"));
-                ctx.artifacts.putAll(ctx.currentOutputs);
-                LOG.infof("run %d: stage %s succeeded in %d ms", runId, stage.name(), (System.nanoTime() - t0) / 1_000_000);
+                if (control.stopRequested()) {
+                    return stopped(ctx, null, null, runTimer);
+                }
+                RunSummary failed = runStage(stage, ctx, timers, runTimer);
+                if (failed != null) return failed;
             }
             store.finishRun(runId, RunStatus.SUCCEEDED, ctx.outcome, ctx.modelVersion, null);
             meters.counter("feedrank.runs", "status", "SUCCEEDED").increment();
@@ -97,9 +106,158 @@ public class PipelineRunner {
                     LOG.warnf("run %d: closing %s failed: %s", runId, c, e.getMessage());
                 }
             }
-            beat.cancel(false);
-            heartbeat.shutdownNow();
+            timers.shutdownNow();
+            try {
+                store.releaseLease(pipeline, runId);
+            } catch (RuntimeException e) {
+                LOG.warnf("run %d: releasing the pipeline lease failed (it expires in %d s): %s", runId, leaseTtl, e.getMessage());
+            }
+            Thread.interrupted(); // a timeout's interrupt must not leak into the caller
+            control.finished();
         }
+    }
+
+    private void beat(long runId, String pipeline, int leaseTtl, RunControl control) {
+        try {
+            store.heartbeat(runId);
+            if (!store.renewLease(pipeline, runId, leaseTtl)) {
+                LOG.errorf("run %d: lost the lease of pipeline %s; stopping", runId, pipeline);
+                control.stop(RunControl.LEASE_LOST, "feedrank");
+            }
+            store.stopRequest(runId).ifPresent(r -> {
+                if (!control.stopRequested()) LOG.infof("run %d: %s requested by %s", runId, r[0], r[1]);
+                control.stop(r[0], r[1]);
+            });
+        } catch (RuntimeException e) {
+            LOG.warnf("run %d: heartbeat failed: %s", runId, e.getMessage());
+        }
+    }
+
+    /** Runs every attempt of one stage; returns the run's summary when the run ends here, null to go on. */
+    private RunSummary runStage(Stage stage, Context ctx, ScheduledExecutorService timers, Timer.Sample runTimer) {
+        long runId = ctx.runId;
+        RunControl control = ctx.control;
+        int maxAttempts = ctx.config.stages().maxAttemptsOf(stage.name());
+        long timeoutSeconds = ctx.config.stages().timeoutSecondsOf(stage.name());
+        for (int attempt = 1; ; attempt++) {
+            ctx.currentOutputs = new LinkedHashMap<>();
+            ctx.currentStage = stage.name();
+            ctx.stageExecutionId = store.startStage(runId, stage.name());
+            Timer.Sample sample = Timer.start(meters);
+            long t0 = System.nanoTime();
+            Thread runThread = Thread.currentThread();
+            ScheduledFuture<?> watchdog = timeoutSeconds <= 0 ? null : timers.schedule(() -> {
+                LOG.errorf("run %d: stage %s exceeded its timeout of %d s; stopping it", runId, stage.name(), timeoutSeconds);
+                control.stop(RunControl.TIMEOUT, "feedrank");
+                runThread.interrupt();
+            }, timeoutSeconds, TimeUnit.SECONDS);
+            Throwable failure = null;
+            try {
+                stage.execute(ctx);
+            } catch (Throwable e) {
+                failure = e;
+            } finally {
+                if (watchdog != null) watchdog.cancel(false);
+                Thread.interrupted();
+            }
+            if (control.stopRequested() && (failure != null || RunControl.TIMEOUT.equals(control.reason()))) {
+                sample.stop(meters.timer("feedrank.stage.duration", "stage", stage.name(), "status", "STOPPED"));
+                return stopped(ctx, stage, failure, runTimer);
+            }
+            if (failure == null) {
+                store.finishStage(ctx.stageExecutionId, ctx.currentOutputs);
+                sample.stop(meters.timer("feedrank.stage.duration", "stage", stage.name(), "status", "SUCCEEDED"));
+                ctx.artifacts.putAll(ctx.currentOutputs);
+                LOG.infof("run %d: stage %s succeeded in %d ms%s", runId, stage.name(), (System.nanoTime() - t0) / 1_000_000,
+                        attempt > 1 ? " (attempt " + attempt + ")" : "");
+                return null;
+            }
+            sample.stop(meters.timer("feedrank.stage.duration", "stage", stage.name(), "status", "FAILED"));
+            boolean retry = attempt < maxAttempts && TransientErrors.isTransient(failure);
+            if (retry) {
+                long delay = backoffMillis(ctx.config.stages(), attempt);
+                LOG.warnf(failure, "run %d: stage %s attempt %d of %d failed with a transient error; retrying in %d ms",
+                        runId, stage.name(), attempt, maxAttempts, delay);
+                store.failStage(ctx.stageExecutionId, describe(failure) + String.format(Locale.ROOT,
+                        " (transient; attempt %d of %d, retrying in %.1f s)", attempt, maxAttempts, delay / 1000.0), ctx.currentOutputs);
+                meters.counter("feedrank.stage.retries", "stage", stage.name()).increment();
+                if (!sleep(delay, control)) return stopped(ctx, null, null, runTimer);
+                continue;
+            }
+            String error = stage.name() + ": " + describe(failure);
+            LOG.errorf(failure, "run %d: stage %s failed%s", runId, stage.name(),
+                    attempt > 1 ? " after " + attempt + " attempts" : TransientErrors.isTransient(failure) ? "" : " (not retryable)");
+            store.failStage(ctx.stageExecutionId, describe(failure), ctx.currentOutputs);
+            store.finishRun(runId, RunStatus.FAILED, null, ctx.modelVersion, error);
+            meters.counter("feedrank.runs", "status", "FAILED").increment();
+            runTimer.stop(meters.timer("feedrank.run.duration", "status", "FAILED"));
+            return new RunSummary(runId, RunStatus.FAILED, null, ctx.modelVersion, error);
+        }
+    }
+
+    /** Ends a run that was asked to stop, in (or before) {@code stage}. */
+    private RunSummary stopped(Context ctx, Stage stage, Throwable failure, Timer.Sample runTimer) {
+        RunControl control = ctx.control;
+        String reason = control.reason();
+        String by = control.by() == null ? "feedrank" : control.by();
+        RunStatus status;
+        String error;
+        String stageError;
+        switch (reason) {
+            case RunControl.CANCEL -> {
+                status = RunStatus.CANCELLED;
+                stageError = error = "cancelled by " + by;
+            }
+            case RunControl.REPLACE -> {
+                status = RunStatus.CANCELLED;
+                stageError = error = "replaced by " + by;
+            }
+            case RunControl.TIMEOUT -> {
+                status = RunStatus.FAILED;
+                stageError = "timeout";
+                error = (stage == null ? "" : stage.name() + ": ") + "timeout";
+            }
+            case RunControl.LEASE_LOST -> {
+                status = RunStatus.FAILED;
+                stageError = error = "interrupted: this process lost the pipeline lease";
+            }
+            default -> {
+                status = RunStatus.FAILED;
+                stageError = error = "interrupted";
+            }
+        }
+        if (stage != null) {
+            if (status == RunStatus.CANCELLED) store.cancelStage(ctx.stageExecutionId, stageError, ctx.currentOutputs);
+            else store.failStage(ctx.stageExecutionId, stageError, ctx.currentOutputs);
+        }
+        LOG.warnf("run %d: stopped (%s)%s%s", ctx.runId, error, stage == null ? " between stages" : " in stage " + stage.name(),
+                failure == null ? "" : ": " + describe(failure));
+        store.finishRun(ctx.runId, status, null, ctx.modelVersion, error);
+        meters.counter("feedrank.runs", "status", status.name()).increment();
+        runTimer.stop(meters.timer("feedrank.run.duration", "status", status.name()));
+        return new RunSummary(ctx.runId, status, null, ctx.modelVersion, error);
+    }
+
+    static long backoffMillis(FeedrankConfig.Stages s, int attempt) {
+        double exp = s.backoffInitialMs() * Math.pow(2, attempt - 1);
+        long capped = (long) Math.min(s.backoffMaxMs(), exp);
+        // "equal jitter": half fixed, half random, so retries of several replicas spread out
+        return capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
+    }
+
+    /** Sleeps unless a stop is requested; false when it was. */
+    private static boolean sleep(long millis, RunControl control) {
+        long deadline = System.currentTimeMillis() + millis;
+        while (!control.stopRequested()) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) return true;
+            try {
+                Thread.sleep(Math.min(left, 200));
+            } catch (InterruptedException e) {
+                Thread.interrupted();
+            }
+        }
+        return false;
     }
 
     static String describe(Throwable e) {
@@ -111,6 +269,7 @@ public class PipelineRunner {
         private final long runId;
         private final String dataset;
         private final FeedrankConfig config;
+        private final RunControl control;
         private final Map<String, String> artifacts = new LinkedHashMap<>();
         private final Map<Class<?>, Object> shared = new HashMap<>();
         private final List<AutoCloseable> resources = new ArrayList<>();
@@ -120,16 +279,18 @@ public class PipelineRunner {
         private String outcome;
         private String modelVersion;
 
-        Context(long runId, String dataset, FeedrankConfig config) {
+        Context(long runId, String dataset, FeedrankConfig config, RunControl control) {
             this.runId = runId;
             this.dataset = dataset;
             this.config = config;
+            this.control = control;
         }
 
         @Override public long runId() { return runId; }
         @Override public FeedrankConfig config() { return config; }
         @Override public String dataset() { return dataset; }
         @Override public Map<String, String> artifacts() { return Map.copyOf(artifacts); }
+        @Override public boolean stopRequested() { return control.stopRequested(); }
 
         @Override
         public void artifact(String name, String key) {
@@ -166,6 +327,11 @@ public class PipelineRunner {
         public void outcome(String outcome, String modelVersion) {
             this.outcome = outcome;
             this.modelVersion = modelVersion;
+        }
+
+        @Override
+        public void cacheHit(boolean hit) {
+            store.recordCacheHit(runId, hit);
         }
     }
 }

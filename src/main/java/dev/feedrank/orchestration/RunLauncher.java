@@ -1,22 +1,34 @@
 package dev.feedrank.orchestration;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.feedrank.config.FeedrankConfig;
 import dev.feedrank.config.RunConfigFactory;
 import dev.feedrank.config.RunConfigFactory.RunConfig;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Entry point of every trigger (schedule, API, CLI). At most one run executes per process: a trigger that
- * arrives while one runs is recorded as a SKIPPED run.
+ * Entry point of every trigger (schedule, API, CLI) and of resume and cancel. A run executes only while it holds
+ * its pipeline's lease in PostgreSQL, so at most one run per pipeline executes across all replicas. A trigger that
+ * finds the pipeline busy follows {@code runs.concurrency-policy}: {@code forbid} records it as SKIPPED;
+ * {@code replace} asks the running run to stop (wherever it runs) and starts once the lease is free.
  */
 @ApplicationScoped
 public class RunLauncher {
@@ -28,7 +40,8 @@ public class RunLauncher {
     private final RunConfigFactory configs;
     private final ObjectMapper json;
     private final MeterRegistry meters;
-    private final AtomicBoolean busy = new AtomicBoolean();
+    private final String owner = ProcessIdentity.id();
+    private final Map<Long, RunControl> active = new ConcurrentHashMap<>();
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "pipeline-run");
         t.setDaemon(true);
@@ -46,59 +59,172 @@ public class RunLauncher {
     /** Runs synchronously in the calling thread (CLI). */
     public RunSummary runNow(Trigger trigger, String dataset, Map<String, String> overrides) {
         Prepared p = prepare(trigger, dataset, overrides);
-        if (p.skipped != null) return p.skipped;
-        try {
-            return runner.execute(p.runId, p.dataset, p.config.config());
-        } finally {
-            busy.set(false);
-        }
+        Optional<RunSummary> refused = admit(p.runId, p.config.config(), true, false);
+        if (refused.isPresent()) return refused.get();
+        return execute(p.runId, p.dataset, p.config.config(), Map.of());
     }
 
     /** Records the run and executes it in the background (API, schedule). */
     public RunSummary submit(Trigger trigger, String dataset, Map<String, String> overrides) {
         Prepared p = prepare(trigger, dataset, overrides);
-        if (p.skipped != null) return p.skipped;
-        try {
-            background.submit(() -> {
-                try {
-                    runner.execute(p.runId, p.dataset, p.config.config());
-                } catch (Throwable e) {
-                    LOG.errorf(e, "run %d: runner crashed", p.runId);
-                    store.finishRun(p.runId, RunStatus.FAILED, null, null, "runner crashed: " + e);
-                } finally {
-                    busy.set(false);
-                }
-            });
-        } catch (RuntimeException e) {
-            busy.set(false);
-            throw e;
-        }
+        Optional<RunSummary> refused = admit(p.runId, p.config.config(), false, false);
+        if (refused.isPresent()) return refused.get();
+        background.submit(() -> {
+            if (admit(p.runId, p.config.config(), true, false).isEmpty()) {
+                execute(p.runId, p.dataset, p.config.config(), Map.of());
+            }
+        });
         return new RunSummary(p.runId, RunStatus.QUEUED, null, null, null);
     }
 
-    public boolean isBusy() {
-        return busy.get();
+    /**
+     * Continues a FAILED or CANCELLED run (or one left RUNNING by a dead process) from its first unfinished stage,
+     * with the configuration it was started with; completed stages are reused from their stored outputs.
+     *
+     * @param wait run in the calling thread (CLI) rather than in the background (API)
+     */
+    public RunSummary resume(long runId, boolean wait) {
+        RunStore.StoredRun run = store.find(runId).orElseThrow(() -> new RunStateException("no run " + runId, true));
+        FeedrankConfig config = configFromSnapshot(run);
+        if (RunStatus.RUNNING.name().equals(run.status()) || RunStatus.QUEUED.name().equals(run.status())) {
+            Instant staleBefore = Instant.now().minus(Duration.ofSeconds(config.runs().staleAfterSeconds()));
+            if (run.heartbeatAt() != null && run.heartbeatAt().isBefore(staleBefore) && !active.containsKey(runId)) {
+                store.interruptStaleRuns(staleBefore);
+                run = store.find(runId).orElseThrow();
+            }
+        }
+        RunStatus status = RunStatus.valueOf(run.status());
+        if (!status.resumable()) {
+            throw new RunStateException("run " + runId + " is " + status + "; only FAILED or CANCELLED runs (including "
+                    + "interrupted ones) can be resumed", false);
+        }
+        Optional<RunSummary> refused = admit(runId, config, wait, true);
+        if (refused.isPresent()) {
+            throw new RunStateException("run " + runId + " cannot resume now: " + refused.get().error(), false);
+        }
+        Map<String, Map<String, String>> completed = store.completedStages(runId);
+        store.markResumed(runId);
+        LOG.infof("run %d: resuming; completed stages %s are reused", runId, completed.keySet());
+        String dataset = run.dataset();
+        if (wait) return execute(runId, dataset, config, completed);
+        background.submit(() -> execute(runId, dataset, config, completed));
+        return new RunSummary(runId, RunStatus.QUEUED, null, null, null);
     }
 
-    private record Prepared(long runId, String dataset, RunConfig config, RunSummary skipped) {
+    /** Asks a queued or running run to stop; training stops between batches and checkpoints. */
+    public void cancel(long runId, String by) {
+        RunStore.StoredRun run = store.find(runId).orElseThrow(() -> new RunStateException("no run " + runId, true));
+        RunStatus status = RunStatus.valueOf(run.status());
+        if (status != RunStatus.RUNNING && status != RunStatus.QUEUED) {
+            throw new RunStateException("run " + runId + " is " + status + "; only QUEUED or RUNNING runs can be cancelled", false);
+        }
+        store.requestStop(runId, RunControl.CANCEL, by);
+        RunControl local = active.get(runId);
+        if (local != null) local.stop(RunControl.CANCEL, by);
+        LOG.infof("run %d: cancel requested by %s%s", runId, by, local == null ? " (its owner sees it with its next heartbeat)" : "");
+    }
+
+    /** Runs executing in this process. */
+    public List<Long> activeRuns() {
+        return List.copyOf(active.keySet());
+    }
+
+    private RunSummary execute(long runId, String dataset, FeedrankConfig config, Map<String, Map<String, String>> completed) {
+        RunControl control = new RunControl(runId);
+        active.put(runId, control);
+        try {
+            // a stop requested while the run was queued (cancel, replace) applies at once
+            store.stopRequest(runId).ifPresent(r -> control.stop(r[0], r[1]));
+            return runner.execute(runId, dataset, config, completed, control);
+        } catch (Throwable e) {
+            LOG.errorf(e, "run %d: runner crashed", runId);
+            try {
+                store.finishRun(runId, RunStatus.FAILED, null, null, "runner crashed: " + e);
+                store.releaseLease(config.runs().pipeline(), runId);
+            } catch (RuntimeException again) {
+                LOG.errorf("run %d: could not record the crash (%s); the reaper will mark it interrupted", runId, again.getMessage());
+            }
+            return new RunSummary(runId, RunStatus.FAILED, null, null, "runner crashed: " + e);
+        } finally {
+            active.remove(runId);
+        }
+    }
+
+    /**
+     * Takes the pipeline lease for the run, following the concurrency policy. Returns the SKIPPED summary when the
+     * run must not execute. With {@code mayWait} false, a replace only asks the running run to stop (the caller
+     * waits later, e.g. in the background).
+     */
+    private Optional<RunSummary> admit(long runId, FeedrankConfig config, boolean mayWait, boolean resuming) {
+        String pipeline = config.runs().pipeline();
+        int ttl = config.runs().staleAfterSeconds();
+        if (store.tryAcquireLease(pipeline, runId, owner, ttl)) return Optional.empty();
+        Optional<Long> holder = store.leaseHolder(pipeline);
+        String policy = config.runs().concurrencyPolicy().toLowerCase(Locale.ROOT);
+        if (policy.equals("replace") && holder.isPresent() && holder.get() != runId) {
+            long other = holder.get();
+            store.requestStop(other, RunControl.REPLACE, "run " + runId);
+            RunControl local = active.get(other);
+            if (local != null) local.stop(RunControl.REPLACE, "run " + runId);
+            LOG.infof("run %d: replacing run %d (concurrency policy replace)", runId, other);
+            if (!mayWait) return Optional.empty();
+            long deadline = System.currentTimeMillis() + config.runs().replaceWaitSeconds() * 1000L;
+            while (System.currentTimeMillis() < deadline) {
+                if (store.tryAcquireLease(pipeline, runId, owner, ttl)) return Optional.empty();
+                store.heartbeat(runId);
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return Optional.of(skip(runId, "run " + other + " did not stop within " + config.runs().replaceWaitSeconds()
+                    + " s (concurrency policy replace)", resuming));
+        }
+        String who = holder.map(h -> "another run is in progress (run " + h + " holds the pipeline lease)")
+                .orElse("another run is in progress");
+        return Optional.of(skip(runId, who + "; concurrency policy " + policy, resuming));
+    }
+
+    private RunSummary skip(long runId, String why, boolean resuming) {
+        if (!resuming) {
+            store.markSkipped(runId, "skipped: " + why);
+            meters.counter("feedrank.runs", "status", "SKIPPED").increment();
+            LOG.warnf("run %d skipped: %s", runId, why);
+        }
+        return new RunSummary(runId, RunStatus.SKIPPED, null, null, why);
+    }
+
+    private record Prepared(long runId, String dataset, RunConfig config) {
     }
 
     private Prepared prepare(Trigger trigger, String dataset, Map<String, String> overrides) {
         RunConfig config = configs.create(overrides); // invalid overrides fail before anything is recorded
+        String policy = config.config().runs().concurrencyPolicy().toLowerCase(Locale.ROOT);
+        if (!policy.equals("forbid") && !policy.equals("replace")) {
+            throw new IllegalArgumentException("runs.concurrency-policy must be forbid or replace, got '" + policy + "'");
+        }
         String ds = dataset == null || dataset.isBlank() ? config.config().dataset() : dataset;
-        String snapshot = snapshot(config);
-        if (!busy.compareAndSet(false, true)) {
-            long id = store.createRun(trigger, ds, snapshot, RunStatus.SKIPPED, "skipped: another run is in progress in this process");
-            meters.counter("feedrank.runs", "status", "SKIPPED").increment();
-            LOG.warnf("run %d (%s trigger) skipped: another run is in progress", id, trigger.dbValue());
-            return new Prepared(id, ds, config, new RunSummary(id, RunStatus.SKIPPED, null, null, "another run is in progress"));
+        long id = store.createRun(config.config().runs().pipeline(), trigger, ds, snapshot(config), RunStatus.QUEUED, null);
+        return new Prepared(id, ds, config);
+    }
+
+    /** The run's own configuration again: its stored snapshot (secrets, stored masked, come from the process). */
+    private FeedrankConfig configFromSnapshot(RunStore.StoredRun run) {
+        Map<String, String> values = new LinkedHashMap<>();
+        try {
+            Map<String, String> stored = json.readValue(run.configSnapshot(), new TypeReference<LinkedHashMap<String, String>>() { });
+            stored.forEach((k, v) -> {
+                if (!"***".equals(v)) values.put(k, v);
+            });
+        } catch (JsonProcessingException | RuntimeException e) {
+            throw new RunStateException("run " + run.id() + " has an unreadable config snapshot: " + e.getMessage(), false);
         }
         try {
-            long id = store.createRun(trigger, ds, snapshot, RunStatus.QUEUED, null);
-            return new Prepared(id, ds, config, null);
-        } catch (RuntimeException e) {
-            busy.set(false);
-            throw e;
+            return configs.create(values).config();
+        } catch (IllegalArgumentException e) {
+            throw new RunStateException("run " + run.id() + "'s configuration is no longer valid: " + e.getMessage(), false);
         }
     }
 
@@ -107,6 +233,31 @@ public class RunLauncher {
             return json.writeValueAsString(RunConfigFactory.masked(config.snapshot()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * SIGTERM (pod eviction): the running stage finishes its current batch, checkpoints and stops; the run is left
+     * FAILED {@code interrupted}, resumable. Waits at most {@code runs.shutdown-grace-seconds}.
+     */
+    void onShutdown(@Observes ShutdownEvent event) {
+        if (active.isEmpty()) return;
+        FeedrankConfig config = configs.create(Map.of()).config();
+        long graceMs = config.runs().shutdownGraceSeconds() * 1000L;
+        for (RunControl c : active.values()) {
+            LOG.warnf("run %d: shutting down; asking it to checkpoint and stop (grace %d s)", c.runId(), graceMs / 1000);
+            c.stop(RunControl.SHUTDOWN, "shutdown");
+        }
+        long deadline = System.currentTimeMillis() + graceMs;
+        for (RunControl c : active.values()) {
+            try {
+                if (!c.awaitFinished(Math.max(1, deadline - System.currentTimeMillis()))) {
+                    LOG.errorf("run %d did not stop within the grace period; the reaper will mark it interrupted", c.runId());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

@@ -1,12 +1,14 @@
 package dev.feedrank.orchestration;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Where the runner records runs and stage executions (implemented over PostgreSQL). */
 public interface RunStore {
 
-    long createRun(Trigger trigger, String dataset, String configSnapshot, RunStatus status, String note);
+    long createRun(String pipeline, Trigger trigger, String dataset, String configSnapshot, RunStatus status, String note);
 
     void markRunning(long runId, String owner);
 
@@ -25,6 +27,56 @@ public interface RunStore {
 
     void finishRun(long runId, RunStatus status, String outcome, String modelVersion, String error);
 
-    /** Marks RUNNING runs whose heartbeat is older than the instant as FAILED with reason interrupted. */
-    int interruptStaleRuns(Instant heartbeatBefore);
+    /** Marks RUNNING (and QUEUED) runs whose heartbeat is older than the instant as FAILED with reason interrupted; returns their ids. */
+    List<Long> interruptStaleRuns(Instant heartbeatBefore);
+
+    /** What resuming needs of a stored run. */
+    record StoredRun(long id, String status, String dataset, String configSnapshot, String error, Instant heartbeatAt) {
+    }
+
+    Optional<StoredRun> find(long runId);
+
+    /** The outputs of every stage whose latest attempt SUCCEEDED, by stage name. */
+    Map<String, Map<String, String>> completedStages(long runId);
+
+    /** A failed or cancelled run goes back to QUEUED for a resume (error and stop request cleared, resume count + 1). */
+    void markResumed(long runId);
+
+    /** Ends a stage attempt as CANCELLED. */
+    void cancelStage(long stageExecutionId, String error, Map<String, String> outputs);
+
+    /** A run that will not execute (the pipeline is busy): SKIPPED with the reason. */
+    void markSkipped(long runId, String note);
+
+    /** Takes the pipeline's lease for a run unless another live run holds it. */
+    boolean tryAcquireLease(String pipeline, long runId, String holder, int ttlSeconds);
+
+    /** Extends the lease; false when this run no longer holds it. */
+    boolean renewLease(String pipeline, long runId, int ttlSeconds);
+
+    void releaseLease(String pipeline, long runId);
+
+    /** The run holding an unexpired lease on the pipeline, if any. */
+    Optional<Long> leaseHolder(String pipeline);
+
+    /** Asks a run to stop (cancel / replace / shutdown / timeout); its owner sees it with its heartbeat. */
+    void requestStop(long runId, String reason, String by);
+
+    /** The stop asked of a run, if any, and by whom ({@code reason} or {@code reason by}). */
+    Optional<String[]> stopRequest(long runId);
+
+    void recordCacheHit(long runId, boolean hit);
+
+    /** Schedule control shared by all replicas. */
+    record ScheduleState(boolean suspended, Instant changedAt, String changedBy, String reason) {
+    }
+
+    Optional<ScheduleState> scheduleState(String pipeline);
+
+    void setScheduleSuspended(String pipeline, boolean suspended, String by, String reason);
+
+    /** Claims a cron tick for this replica; false when another replica already claimed the same tick. */
+    boolean claimTick(String pipeline, Instant fireTime, String by);
+
+    void tickRun(String pipeline, Instant fireTime, long runId);
 }

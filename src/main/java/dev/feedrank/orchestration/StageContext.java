@@ -38,4 +38,16 @@ public interface StageContext {
 
     /** Final outcome of the run, e.g. PROMOTED or REJECTED, and the model version it produced. */
     void outcome(String outcome, String modelVersion);
+
+    /**
+     * True once the run has been asked to stop (cancel, replace, shutdown, timeout). Long stages check it between
+     * units of work (training: between batches), write a checkpoint and return or throw.
+     */
+    default boolean stopRequested() {
+        return false;
+    }
+
+    /** Records whether prepare-data reused a cached prepared dataset. */
+    default void cacheHit(boolean hit) {
+    }
 }

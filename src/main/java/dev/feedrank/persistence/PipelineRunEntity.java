@@ -35,4 +35,14 @@ public class PipelineRunEntity extends PanacheEntityBase {
     public Instant finishedAt;
     @Column(name = "heartbeat_at")
     public Instant heartbeatAt;
+    public String pipeline;
+    /** A stop asked of the run (cancel, replace, shutdown, timeout), seen by its owner's heartbeat. */
+    @Column(name = "stop_requested")
+    public String stopRequested;
+    @Column(name = "stop_requested_by")
+    public String stopRequestedBy;
+    @Column(name = "resume_count")
+    public int resumeCount;
+    @Column(name = "cache_hit")
+    public Boolean cacheHit;
 }

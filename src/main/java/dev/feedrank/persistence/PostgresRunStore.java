@@ -4,16 +4,23 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.feedrank.orchestration.RunStatus;
 import dev.feedrank.orchestration.RunStore;
+import dev.feedrank.orchestration.TransientErrors;
 import dev.feedrank.orchestration.Trigger;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 
 /** {@link RunStore} over PostgreSQL; every call is its own transaction, so each transition is visible at once. */
 @ApplicationScoped
 public class PostgresRunStore implements RunStore {
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(PostgresRunStore.class);
 
     private final ObjectMapper json;
 
@@ -21,10 +28,40 @@ public class PostgresRunStore implements RunStore {
         this.json = json;
     }
 
+    /**
+     * Each call is its own transaction; a transient database error (connection dropped, backend terminated,
+     * database restarting) is retried on a fresh connection, so a blip does not fail the run's bookkeeping.
+     */
+    private static <T> T inTx(java.util.concurrent.Callable<T> work) {
+        long[] backoffMs = {250, 1000, 2000, 4000};
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return QuarkusTransaction.requiringNew().call(work);
+            } catch (RuntimeException e) {
+                if (attempt >= backoffMs.length || !TransientErrors.isTransient(e)) throw e;
+                LOG.warnf("database call failed (%s); retrying in %d ms", e.getMessage(), backoffMs[attempt]);
+                try {
+                    Thread.sleep(backoffMs[attempt]);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void inTxRun(Runnable work) {
+        inTx(() -> {
+            work.run();
+            return null;
+        });
+    }
+
     @Override
-    public long createRun(Trigger trigger, String dataset, String configSnapshot, RunStatus status, String note) {
-        return QuarkusTransaction.requiringNew().call(() -> {
+    public long createRun(String pipeline, Trigger trigger, String dataset, String configSnapshot, RunStatus status, String note) {
+        return inTx(() -> {
             PipelineRunEntity run = new PipelineRunEntity();
+            run.pipeline = pipeline;
             run.trigger = trigger.dbValue();
             run.status = status.name();
             run.dataset = dataset;
@@ -41,7 +78,7 @@ public class PostgresRunStore implements RunStore {
 
     @Override
     public void markRunning(long runId, String owner) {
-        QuarkusTransaction.requiringNew().run(() -> {
+        inTxRun(() -> {
             PipelineRunEntity run = PipelineRunEntity.findById(runId);
             run.status = RunStatus.RUNNING.name();
             run.owner = owner;
@@ -52,13 +89,13 @@ public class PostgresRunStore implements RunStore {
 
     @Override
     public void heartbeat(long runId) {
-        QuarkusTransaction.requiringNew().run(() ->
-                PipelineRunEntity.update("heartbeatAt = ?1 where id = ?2 and status = 'RUNNING'", Instant.now(), runId));
+        inTxRun(() ->
+                PipelineRunEntity.update("heartbeatAt = ?1 where id = ?2 and status in ('RUNNING', 'QUEUED')", Instant.now(), runId));
     }
 
     @Override
     public long startStage(long runId, String stage) {
-        return QuarkusTransaction.requiringNew().call(() -> {
+        return inTx(() -> {
             Integer last = StageExecutionEntity.getEntityManager()
                     .createQuery("select max(s.attempt) from StageExecutionEntity s where s.runId = ?1 and s.stage = ?2", Integer.class)
                     .setParameter(1, runId).setParameter(2, stage).getSingleResult();
@@ -84,7 +121,7 @@ public class PostgresRunStore implements RunStore {
     }
 
     private void end(long id, String status, String error, Map<String, String> outputs) {
-        QuarkusTransaction.requiringNew().run(() -> {
+        inTxRun(() -> {
             StageExecutionEntity e = StageExecutionEntity.findById(id);
             e.status = status;
             e.error = error;
@@ -96,13 +133,13 @@ public class PostgresRunStore implements RunStore {
 
     @Override
     public void stageProgress(long id, String progress) {
-        QuarkusTransaction.requiringNew().run(() ->
+        inTxRun(() ->
                 StageExecutionEntity.update("progress = ?1 where id = ?2", progress, id));
     }
 
     @Override
     public void metric(long runId, String stage, String subject, String name, double value, String split, Integer epoch) {
-        QuarkusTransaction.requiringNew().run(() -> {
+        inTxRun(() -> {
             RunMetricEntity m = new RunMetricEntity();
             m.runId = runId;
             m.stage = stage;
@@ -117,7 +154,7 @@ public class PostgresRunStore implements RunStore {
 
     @Override
     public void finishRun(long runId, RunStatus status, String outcome, String modelVersion, String error) {
-        QuarkusTransaction.requiringNew().run(() -> {
+        inTxRun(() -> {
             PipelineRunEntity run = PipelineRunEntity.findById(runId);
             run.status = status.name();
             run.outcome = outcome;
@@ -128,19 +165,170 @@ public class PostgresRunStore implements RunStore {
     }
 
     @Override
-    public int interruptStaleRuns(Instant heartbeatBefore) {
-        return QuarkusTransaction.requiringNew().call(() -> {
+    public List<Long> interruptStaleRuns(Instant heartbeatBefore) {
+        return inTx(() -> {
             Instant now = Instant.now();
-            StageExecutionEntity.update("status = 'FAILED', error = 'interrupted', finishedAt = ?1 "
-                    + "where status = 'RUNNING' and runId in (select r.id from PipelineRunEntity r where r.status = 'RUNNING' "
-                    + "and (r.heartbeatAt is null or r.heartbeatAt < ?2))", now, heartbeatBefore);
-            int n = PipelineRunEntity.update("status = 'FAILED', error = 'interrupted', finishedAt = ?1 "
-                    + "where status = 'RUNNING' and (heartbeatAt is null or heartbeatAt < ?2)", now, heartbeatBefore);
-            // a QUEUED run whose process died before it started is interrupted too
-            n += PipelineRunEntity.update("status = 'FAILED', error = 'interrupted', finishedAt = ?1 "
-                    + "where status = 'QUEUED' and createdAt < ?2", now, heartbeatBefore);
-            return n;
+            List<PipelineRunEntity> stale = PipelineRunEntity.list("(status = 'RUNNING' or status = 'QUEUED') "
+                    + "and coalesce(heartbeatAt, createdAt) < ?1", heartbeatBefore);
+            List<Long> ids = new ArrayList<>();
+            for (PipelineRunEntity r : stale) {
+                StageExecutionEntity.update("status = 'FAILED', error = 'interrupted', finishedAt = ?1 "
+                        + "where status = 'RUNNING' and runId = ?2", now, r.id);
+                r.status = "FAILED";
+                r.error = "interrupted";
+                r.finishedAt = now;
+                ids.add(r.id);
+            }
+            return ids;
         });
+    }
+
+    @Override
+    public Optional<StoredRun> find(long runId) {
+        return inTx(() -> PipelineRunEntity.<PipelineRunEntity>findByIdOptional(runId)
+                .map(r -> new StoredRun(r.id, r.status, r.dataset, r.configSnapshot, r.error, r.heartbeatAt)));
+    }
+
+    @Override
+    public Map<String, Map<String, String>> completedStages(long runId) {
+        return inTx(() -> {
+            Map<String, StageExecutionEntity> latest = new LinkedHashMap<>();
+            for (StageExecutionEntity e : StageExecutionEntity.<StageExecutionEntity>list("runId = ?1 order by attempt", runId)) {
+                latest.put(e.stage, e);
+            }
+            Map<String, Map<String, String>> out = new LinkedHashMap<>();
+            latest.forEach((stage, e) -> {
+                if ("SUCCEEDED".equals(e.status)) out.put(stage, fromJson(e.outputs));
+            });
+            return out;
+        });
+    }
+
+    @Override
+    public void markResumed(long runId) {
+        inTxRun(() -> PipelineRunEntity.update("status = 'QUEUED', error = null, "
+                + "finishedAt = null, stopRequested = null, stopRequestedBy = null, heartbeatAt = ?1, "
+                + "resumeCount = resumeCount + 1 where id = ?2", Instant.now(), runId));
+    }
+
+    @Override
+    public void cancelStage(long id, String error, Map<String, String> outputs) {
+        end(id, "CANCELLED", error, outputs);
+    }
+
+    @Override
+    public void markSkipped(long runId, String note) {
+        inTxRun(() -> PipelineRunEntity.update(
+                "status = 'SKIPPED', error = ?1, finishedAt = ?2 where id = ?3", note, Instant.now(), runId));
+    }
+
+    @Override
+    public boolean tryAcquireLease(String pipeline, long runId, String holder, int ttlSeconds) {
+        return inTx(() -> !PipelineRunEntity.getEntityManager().createNativeQuery(
+                "insert into pipeline_lease (pipeline, run_id, holder, acquired_at, expires_at) "
+                        + "values (?1, ?2, ?3, now(), now() + make_interval(secs => ?4)) "
+                        + "on conflict (pipeline) do update set run_id = excluded.run_id, holder = excluded.holder, "
+                        + "acquired_at = excluded.acquired_at, expires_at = excluded.expires_at "
+                        + "where pipeline_lease.run_id is null or pipeline_lease.expires_at < now() "
+                        + "or pipeline_lease.run_id = excluded.run_id "
+                        + "returning run_id")
+                .setParameter(1, pipeline).setParameter(2, runId).setParameter(3, holder).setParameter(4, (double) ttlSeconds)
+                .getResultList().isEmpty());
+    }
+
+    @Override
+    public boolean renewLease(String pipeline, long runId, int ttlSeconds) {
+        return inTx(() -> PipelineRunEntity.getEntityManager().createNativeQuery(
+                "update pipeline_lease set expires_at = now() + make_interval(secs => ?1) where pipeline = ?2 and run_id = ?3")
+                .setParameter(1, (double) ttlSeconds).setParameter(2, pipeline).setParameter(3, runId).executeUpdate() == 1);
+    }
+
+    @Override
+    public void releaseLease(String pipeline, long runId) {
+        inTxRun(() -> PipelineRunEntity.getEntityManager().createNativeQuery(
+                "update pipeline_lease set run_id = null, holder = null, expires_at = now() where pipeline = ?1 and run_id = ?2")
+                .setParameter(1, pipeline).setParameter(2, runId).executeUpdate());
+    }
+
+    @Override
+    public Optional<Long> leaseHolder(String pipeline) {
+        return inTx(() -> {
+            List<?> rows = PipelineRunEntity.getEntityManager().createNativeQuery(
+                    "select run_id from pipeline_lease where pipeline = ?1 and run_id is not null and expires_at >= now()")
+                    .setParameter(1, pipeline).getResultList();
+            return rows.isEmpty() || rows.get(0) == null ? Optional.<Long>empty() : Optional.of(((Number) rows.get(0)).longValue());
+        });
+    }
+
+    @Override
+    public void requestStop(long runId, String reason, String by) {
+        inTxRun(() -> PipelineRunEntity.update(
+                "stopRequested = ?1, stopRequestedBy = ?2 where id = ?3 and stopRequested is null", reason, by, runId));
+    }
+
+    @Override
+    public Optional<String[]> stopRequest(long runId) {
+        return inTx(() -> PipelineRunEntity.<PipelineRunEntity>findByIdOptional(runId)
+                .filter(r -> r.stopRequested != null)
+                .map(r -> new String[] {r.stopRequested, r.stopRequestedBy}));
+    }
+
+    @Override
+    public void recordCacheHit(long runId, boolean hit) {
+        inTxRun(() -> PipelineRunEntity.update("cacheHit = ?1 where id = ?2", hit, runId));
+    }
+
+    @Override
+    public Optional<ScheduleState> scheduleState(String pipeline) {
+        return inTx(() -> {
+            List<?> rows = PipelineRunEntity.getEntityManager().createNativeQuery(
+                    "select suspended, changed_at, changed_by, reason from schedule_state where pipeline = ?1")
+                    .setParameter(1, pipeline).getResultList();
+            if (rows.isEmpty()) return Optional.<ScheduleState>empty();
+            Object[] r = (Object[]) rows.get(0);
+            return Optional.of(new ScheduleState((Boolean) r[0], toInstant(r[1]), (String) r[2], (String) r[3]));
+        });
+    }
+
+    private static Instant toInstant(Object o) {
+        if (o instanceof Instant i) return i;
+        if (o instanceof java.time.OffsetDateTime odt) return odt.toInstant();
+        if (o instanceof java.sql.Timestamp ts) return ts.toInstant();
+        return o == null ? null : Instant.parse(o.toString());
+    }
+
+    @Override
+    public void setScheduleSuspended(String pipeline, boolean suspended, String by, String reason) {
+        inTxRun(() -> PipelineRunEntity.getEntityManager().createNativeQuery(
+                "insert into schedule_state (pipeline, suspended, changed_at, changed_by, reason) values (?1, ?2, now(), ?3, ?4) "
+                        + "on conflict (pipeline) do update set suspended = excluded.suspended, changed_at = excluded.changed_at, "
+                        + "changed_by = excluded.changed_by, reason = excluded.reason")
+                .setParameter(1, pipeline).setParameter(2, suspended).setParameter(3, by).setParameter(4, reason).executeUpdate());
+    }
+
+    @Override
+    public boolean claimTick(String pipeline, Instant fireTime, String by) {
+        return inTx(() -> PipelineRunEntity.getEntityManager().createNativeQuery(
+                "insert into schedule_tick (pipeline, fire_time, claimed_by) values (?1, ?2, ?3) on conflict do nothing")
+                .setParameter(1, pipeline).setParameter(2, java.time.OffsetDateTime.ofInstant(fireTime, java.time.ZoneOffset.UTC))
+                .setParameter(3, by).executeUpdate() == 1);
+    }
+
+    @Override
+    public void tickRun(String pipeline, Instant fireTime, long runId) {
+        inTxRun(() -> PipelineRunEntity.getEntityManager().createNativeQuery(
+                "update schedule_tick set run_id = ?1 where pipeline = ?2 and fire_time = ?3")
+                .setParameter(1, runId).setParameter(2, pipeline)
+                .setParameter(3, java.time.OffsetDateTime.ofInstant(fireTime, java.time.ZoneOffset.UTC)).executeUpdate());
+    }
+
+    private Map<String, String> fromJson(String text) {
+        if (text == null || text.isBlank()) return Map.of();
+        try {
+            return json.readValue(text, new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, String>>() { });
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("unreadable stage outputs: " + text, e);
+        }
     }
 
     private String toJson(Map<String, String> outputs) {

@@ -11,7 +11,8 @@ import java.util.Map;
 public record RunReport(long runId, String trigger, String status, String dataset, String outcome, String error,
                         Instant createdAt, Instant startedAt, Instant finishedAt,
                         List<StageView> stages, Map<String, Double> metrics, Map<String, Double> baseline,
-                        String championVersion, Map<String, Double> champion, GateView gate, ModelView model, Map<String, Object> config) {
+                        String championVersion, Map<String, Double> champion, GateView gate, ModelView model, Map<String, Object> config,
+                        Boolean cacheHit, int resumeCount, String stopRequested) {
 
     public record StageView(String name, int attempt, String status, Instant startedAt, Instant finishedAt,
                             Long durationMs, String error, Map<String, String> outputs, String progress) {

@@ -166,7 +166,8 @@ public class RunReportService {
             model = new ModelView(run.modelVersion, "PROMOTED".equals(run.outcome), v == null ? null : v.status, artifacts);
         }
         return new RunReport(run.id, run.trigger, run.status, run.dataset, run.outcome, run.error, run.createdAt,
-                run.startedAt, run.finishedAt, stages, metrics, baseline, run.championVersion, champion, gate, model, readConfig(run.configSnapshot));
+                run.startedAt, run.finishedAt, stages, metrics, baseline, run.championVersion, champion, gate, model, readConfig(run.configSnapshot),
+                run.cacheHit, run.resumeCount, run.stopRequested == null ? null : run.stopRequested + " by " + run.stopRequestedBy);
     }
 
     private Map<String, String> readMap(String text) {

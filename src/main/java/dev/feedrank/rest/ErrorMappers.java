@@ -1,6 +1,7 @@
 package dev.feedrank.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.feedrank.orchestration.RunStateException;
 import dev.feedrank.registry.RegistryException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
@@ -34,6 +35,11 @@ public class ErrorMappers {
     @ServerExceptionMapper
     public Response registry(RegistryException e) {
         return error(ModelResource.status(e), e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response runState(RunStateException e) {
+        return error(e.notFound() ? 404 : 409, e.getMessage());
     }
 
     @ServerExceptionMapper

@@ -18,23 +18,48 @@ import java.util.Map;
 public class RunResource {
 
     /** Body of {@code POST /api/runs}; both fields optional. */
-    public record StartRunRequest(String dataset, Map<String, String> overrides) {
+    /** Body of {@code POST /api/runs}; all fields optional. {@code cache: false} recomputes the prepared dataset. */
+    public record StartRunRequest(String dataset, Map<String, String> overrides, Boolean cache) {
     }
 
     private final RunLauncher launcher;
     private final RunReportService reports;
+    private final CallerIdentity caller;
 
-    public RunResource(RunLauncher launcher, RunReportService reports) {
+    public RunResource(RunLauncher launcher, RunReportService reports, CallerIdentity caller) {
         this.launcher = launcher;
         this.reports = reports;
+        this.caller = caller;
+    }
+
+    /**
+     * Continues a FAILED, CANCELLED or interrupted run from its first unfinished stage (completed stages are
+     * reused; training continues from its last checkpoint): 202, 404 unknown run, 409 when the run is not
+     * resumable or the pipeline is busy.
+     */
+    @POST
+    @Path("{id}/resume")
+    public Response resume(@PathParam("id") long id) {
+        RunSummary s = launcher.resume(id, false);
+        return Response.accepted(Map.of("runId", s.runId(), "status", s.status().name())).build();
+    }
+
+    /** Asks a queued or running run to stop (training stops between batches and checkpoints): 202, 404, 409 when it already ended. */
+    @POST
+    @Path("{id}/cancel")
+    public Response cancel(@PathParam("id") long id) {
+        launcher.cancel(id, caller.who());
+        return Response.accepted(Map.of("runId", id, "message", "cancel requested")).build();
     }
 
     /** Starts a run in the background: 202 with its id, or 409 when another run is in progress (recorded as skipped). */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Response start(StartRunRequest request) {
-        StartRunRequest r = request == null ? new StartRunRequest(null, null) : request;
-        RunSummary s = launcher.submit(Trigger.API, r.dataset(), r.overrides() == null ? Map.of() : r.overrides());
+        StartRunRequest r = request == null ? new StartRunRequest(null, null, null) : request;
+        Map<String, String> overrides = new LinkedHashMap<>(r.overrides() == null ? Map.of() : r.overrides());
+        if (r.cache() != null) overrides.put("cache", r.cache().toString());
+        RunSummary s = launcher.submit(Trigger.API, r.dataset(), overrides);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("runId", s.runId());
         body.put("status", s.status().name());
@@ -54,7 +79,7 @@ public class RunResource {
             try {
                 RunStatus.valueOf(status.toUpperCase());
             } catch (IllegalArgumentException e) {
-                throw new BadRequestException("unknown status '" + status + "'; one of QUEUED, RUNNING, SUCCEEDED, FAILED, SKIPPED");
+                throw new BadRequestException("unknown status '" + status + "'; one of QUEUED, RUNNING, SUCCEEDED, FAILED, SKIPPED, CANCELLED");
             }
         }
         return reports.list(status, page, size);

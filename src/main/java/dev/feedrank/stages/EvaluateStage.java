@@ -35,13 +35,18 @@ public class EvaluateStage implements Stage {
     private final ModelHandoff models;
     private final ModelRegistry registry;
     private final ObjectStorage storage;
+    private final StageResults results;
 
-    public EvaluateStage(DatasetHandoff datasets, ModelHandoff models, ModelRegistry registry, ObjectStorage storage) {
+    public EvaluateStage(DatasetHandoff datasets, ModelHandoff models, ModelRegistry registry, ObjectStorage storage,
+                         StageResults results) {
         this.datasets = datasets;
         this.models = models;
         this.registry = registry;
         this.storage = storage;
+        this.results = results;
     }
+
+    static final String RESULT = "evaluation";
 
     @Override
     public String name() {
@@ -67,7 +72,7 @@ public class EvaluateStage implements Stage {
         Champion champion = registry.resolve(ModelRegistry.PRODUCTION)
                 .map(production -> evaluateChampion(ctx, production, data, ranking))
                 .orElse(null);
-        ctx.share(Evaluation.class, new Evaluation(metrics, baseline, champion, ranking.users()));
+        results.put(ctx, RESULT, Evaluation.class, new Evaluation(metrics, baseline, champion, ranking.users()));
         ctx.progress(String.format("test AUC %.4f, NDCG@10 %.4f (popularity %.4f%s) over %d users",
                 metrics.get("auc"), metrics.getOrDefault("ndcg@10", Double.NaN), baseline.getOrDefault("ndcg@10", Double.NaN),
                 champion == null ? "; no champion"

@@ -38,16 +38,18 @@ public class ExportStage implements Stage {
     private final DatasetHandoff datasets;
     private final ModelHandoff models;
     private final GateDecisionRepository decisions;
+    private final StageResults results;
     private final String codeVersion;
 
     public ExportStage(ObjectStorage storage, ModelRegistry registry, DatasetHandoff datasets, ModelHandoff models,
-                       GateDecisionRepository decisions,
+                       GateDecisionRepository decisions, StageResults results,
                        @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String codeVersion) {
         this.storage = storage;
         this.registry = registry;
         this.datasets = datasets;
         this.models = models;
         this.decisions = decisions;
+        this.results = results;
         this.codeVersion = codeVersion;
     }
 
@@ -65,10 +67,8 @@ public class ExportStage implements Stage {
     public void execute(StageContext ctx) throws Exception {
         PreparedDataset data = datasets.dataset(ctx);
         TwoTowerModel model = models.model(ctx, data);
-        EvaluateStage.Evaluation eval = ctx.shared(EvaluateStage.Evaluation.class)
-                .orElseThrow(() -> new IllegalStateException("no evaluation of this run to export"));
-        GateDecision gate = ctx.shared(GateDecision.class)
-                .orElseThrow(() -> new IllegalStateException("no gate decision of this run"));
+        EvaluateStage.Evaluation eval = results.get(ctx, EvaluateStage.RESULT, EvaluateStage.Evaluation.class);
+        GateDecision gate = results.get(ctx, GateStage.RESULT, GateDecision.class);
         String version = "v" + ctx.runId() + "-" + ZonedDateTime.now(ZoneOffset.UTC).format(STAMP);
         Map<String, Object> training = new LinkedHashMap<>(RunConfigFactory.masked(RunConfigFactory.describe(ctx.config())));
         Map<String, Object> gateJson = new LinkedHashMap<>();

@@ -15,10 +15,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class GateStage implements Stage {
 
-    private final GateDecisionRepository decisions;
+    static final String RESULT = "gate-decision";
 
-    public GateStage(GateDecisionRepository decisions) {
+    private final GateDecisionRepository decisions;
+    private final StageResults results;
+
+    public GateStage(GateDecisionRepository decisions, StageResults results) {
         this.decisions = decisions;
+        this.results = results;
     }
 
     @Override
@@ -32,12 +36,11 @@ public class GateStage implements Stage {
     }
 
     @Override
-    public void execute(StageContext ctx) {
-        EvaluateStage.Evaluation eval = ctx.shared(EvaluateStage.Evaluation.class)
-                .orElseThrow(() -> new IllegalStateException("no evaluation of this run to gate"));
+    public void execute(StageContext ctx) throws Exception {
+        EvaluateStage.Evaluation eval = results.get(ctx, EvaluateStage.RESULT, EvaluateStage.Evaluation.class);
         GateDecision decision = GatePolicy.from(ctx.config().gate()).decide(eval.model(), eval.baseline(), eval.champion());
         decisions.save(ctx.runId(), decision);
-        ctx.share(GateDecision.class, decision);
+        results.put(ctx, RESULT, GateDecision.class, decision);
         ctx.progress("gate " + (decision.passed() ? "passed" : "failed") + ": " + decision.summary());
     }
 }

@@ -48,11 +48,17 @@ public class PrepareDataStage implements Stage {
     public void execute(StageContext ctx) throws Exception {
         DatasetSpec spec = DatasetSpec.parse(ctx.dataset());
         Path work = DatasetHandoff.workDir(ctx);
-        PreparedDataset ds = new DatasetPreparer().prepare(spec, settings(ctx.config()), work, storage);
         PreparedDatasetStore store = new PreparedDatasetStore();
-        String prefix = store.exists(ds.contentHash(), storage)
-                ? PreparedDatasetStore.prefixOf(ds.contentHash())
-                : store.write(ds, storage, work);
+        boolean useCache = ctx.config().cache();
+        boolean[] hit = {false};
+        PreparedDataset ds = new DatasetPreparer().prepare(spec, settings(ctx.config()), work, storage, !useCache ? null : hash -> {
+            if (!store.exists(hash, storage)) return null;
+            hit[0] = true;
+            return store.read(PreparedDatasetStore.prefixOf(hash), storage, work);
+        });
+        String prefix = hit[0] ? PreparedDatasetStore.prefixOf(ds.contentHash()) : store.write(ds, storage, work);
+        ctx.cacheHit(hit[0]);
+        ctx.metric("dataset", "cache_hit", hit[0] ? 1 : 0, null, null);
         ctx.artifact(ARTIFACT, prefix);
         ctx.share(PreparedDataset.class, ds);
         ctx.metric("dataset", "users", ds.users().rows(), null, null);
@@ -60,8 +66,8 @@ public class PrepareDataStage implements Stage {
         ctx.metric("dataset", "examples", ds.train().size(), "train", null);
         ctx.metric("dataset", "examples", ds.validation().size(), "validation", null);
         ctx.metric("dataset", "examples", ds.test().size(), "test", null);
-        ctx.progress(String.format("prepared %s: %d users, %d items, %d/%d/%d train/validation/test examples -> %s",
-                ds.source(), ds.users().rows(), ds.items().rows(), ds.train().size(), ds.validation().size(),
-                ds.test().size(), prefix));
+        ctx.progress(String.format("%s %s: %d users, %d items, %d/%d/%d train/validation/test examples -> %s",
+                hit[0] ? "reused (content hash unchanged)" : useCache ? "prepared" : "prepared (cache off)", ds.source(),
+                ds.users().rows(), ds.items().rows(), ds.train().size(), ds.validation().size(), ds.test().size(), prefix));
     }
 }

@@ -170,6 +170,10 @@ public class MinioObjectStorage implements ObjectStorage {
             } catch (ErrorResponseException e) {
                 String code = e.errorResponse().code();
                 boolean transientError = code != null && (code.equals("InternalError") || code.equals("SlowDown") || code.equals("ServiceUnavailable"));
+                if (code != null && (code.equals("NoSuchKey") || code.equals("NoSuchBucket"))) {
+                    // not transient: a missing object is a FileNotFoundException, which the runner never retries
+                    throw (IOException) new java.io.FileNotFoundException("S3 " + what + " failed: " + code + " " + e.getMessage()).initCause(e);
+                }
                 if (!transientError || attempt >= attempts) {
                     throw new IOException("S3 " + what + " failed: " + code + " " + e.getMessage(), e);
                 }

@@ -23,10 +23,10 @@ class InterruptedRunReaperTest {
 
     @Test
     void staleRunningRunsAreInterruptedAndLiveOnesAreLeftAlone() {
-        long dead = store.createRun(Trigger.CLI, "synthetic", "{}", RunStatus.QUEUED, null);
+        long dead = store.createRun("default", Trigger.CLI, "synthetic", "{}", RunStatus.QUEUED, null);
         store.markRunning(dead, "pid-of-a-dead-process");
         long deadStage = store.startStage(dead, "train");
-        long live = store.createRun(Trigger.API, "synthetic", "{}", RunStatus.QUEUED, null);
+        long live = store.createRun("default", Trigger.API, "synthetic", "{}", RunStatus.QUEUED, null);
         store.markRunning(live, "a-live-process");
         QuarkusTransaction.requiringNew().run(() ->
                 PipelineRunEntity.update("heartbeatAt = ?1 where id = ?2", Instant.now().minusSeconds(3600), dead));
