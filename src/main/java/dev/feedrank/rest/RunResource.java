@@ -9,6 +9,7 @@ import dev.feedrank.reporting.RunReportService;
 import jakarta.ws.rs.*;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,16 +18,20 @@ import java.util.Map;
 @Produces(MediaType.APPLICATION_JSON)
 public class RunResource {
 
+    private static final Logger LOG = Logger.getLogger(RunResource.class);
+
     /** Body of {@code POST /api/runs}; both fields optional. */
     public record StartRunRequest(String dataset, Map<String, String> overrides) {
     }
 
     private final RunLauncher launcher;
     private final RunReportService reports;
+    private final CallerIdentity caller;
 
-    public RunResource(RunLauncher launcher, RunReportService reports) {
+    public RunResource(RunLauncher launcher, RunReportService reports, CallerIdentity caller) {
         this.launcher = launcher;
         this.reports = reports;
+        this.caller = caller;
     }
 
     /** Starts a run in the background: 202 with its id, or 409 when another run is in progress (recorded as skipped). */
@@ -35,6 +40,7 @@ public class RunResource {
     public Response start(StartRunRequest request) {
         StartRunRequest r = request == null ? new StartRunRequest(null, null) : request;
         RunSummary s = launcher.submit(Trigger.API, r.dataset(), r.overrides() == null ? Map.of() : r.overrides());
+        LOG.infof("run %d requested through the API by %s: %s", s.runId(), caller.who(), s.status());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("runId", s.runId());
         body.put("status", s.status().name());
