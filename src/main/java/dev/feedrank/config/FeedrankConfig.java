@@ -1,8 +1,10 @@
 package dev.feedrank.config;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
+import org.eclipse.microprofile.config.spi.Converter;
 
 import java.util.List;
 import java.util.Map;
@@ -47,6 +49,8 @@ public interface FeedrankConfig {
     /** Reuse a prepared dataset whose content hash (input bytes + preparation config) is unchanged. */
     @WithDefault("true")
     boolean cache();
+
+    Auth auth();
 
     interface Storage {
         /** S3 endpoint, e.g. http://minio:9000. Empty in local mode until the embedded server starts. */
@@ -277,6 +281,34 @@ public interface FeedrankConfig {
 
         default long timeoutSecondsOf(String stage) {
             return timeoutSecondsOf().getOrDefault(stage, timeoutSeconds());
+        }
+    }
+
+    interface Auth {
+        /** The value of {@code feedrank.auth.read-policy} that needs a token with role viewer or operator. */
+        String VIEWER = "viewer";
+        /** The value of {@code feedrank.auth.read-policy} that lets anyone read. */
+        String PERMIT = "permit";
+
+        /**
+         * Who may read the API (GET/HEAD under /api): {@code viewer} (a bearer JWT with role viewer or operator) or
+         * {@code permit} (anyone). It names the HTTP permission policy of those requests (application.properties);
+         * every other method under /api always needs role operator. Process-wide: a per-run override has no effect.
+         */
+        @WithName("read-policy")
+        @WithDefault(VIEWER)
+        @WithConverter(ReadPolicyConverter.class)
+        String readPolicy();
+    }
+
+    /** Accepts exactly {@code viewer} or {@code permit}, so that a typo fails the start rather than locking /api. */
+    final class ReadPolicyConverter implements Converter<String> {
+        @Override
+        public String convert(String value) {
+            if (Auth.VIEWER.equals(value) || Auth.PERMIT.equals(value)) return value;
+            throw new IllegalArgumentException("feedrank.auth.read-policy must be '" + Auth.VIEWER
+                    + "' (reading /api needs a token with role viewer or operator) or '" + Auth.PERMIT
+                    + "' (anyone may read /api), not '" + value + "'");
         }
     }
 }

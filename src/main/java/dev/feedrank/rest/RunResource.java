@@ -9,6 +9,7 @@ import dev.feedrank.reporting.RunReportService;
 import jakarta.ws.rs.*;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +18,8 @@ import java.util.Map;
 @Produces(MediaType.APPLICATION_JSON)
 public class RunResource {
 
-    /** Body of {@code POST /api/runs}; both fields optional. */
+    private static final Logger LOG = Logger.getLogger(RunResource.class);
+
     /** Body of {@code POST /api/runs}; all fields optional. {@code cache: false} recomputes the prepared dataset. */
     public record StartRunRequest(String dataset, Map<String, String> overrides, Boolean cache) {
     }
@@ -60,6 +62,7 @@ public class RunResource {
         Map<String, String> overrides = new LinkedHashMap<>(r.overrides() == null ? Map.of() : r.overrides());
         if (r.cache() != null) overrides.put("cache", r.cache().toString());
         RunSummary s = launcher.submit(Trigger.API, r.dataset(), overrides);
+        LOG.infof("run %d requested through the API by %s: %s", s.runId(), caller.who(), s.status());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("runId", s.runId());
         body.put("status", s.status().name());

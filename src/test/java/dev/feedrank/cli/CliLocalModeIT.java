@@ -2,6 +2,9 @@ package dev.feedrank.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.feedrank.local.LocalTokens;
+import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.consumer.JwtConsumerBuilder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -11,16 +14,19 @@ import org.junit.jupiter.api.TestMethodOrder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The packaged jar as a user runs it: {@code run --local --json} in an empty folder starts an embedded PostgreSQL
  * and S3 server under ./.feedrank, runs the whole pipeline and prints one JSON object; a second run in the same
- * folder reuses their data.
+ * folder reuses their data (and the JWT key pair local mode signs its operator token with).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliLocalModeIT {
@@ -84,6 +90,25 @@ class CliLocalModeIT {
         assertTrue(json.get("gate").get("passed").asBoolean());
         assertTrue(Files.isDirectory(WORK.resolve(".feedrank/postgres")), "embedded PostgreSQL data under ./.feedrank");
         assertTrue(Files.isDirectory(WORK.resolve(".feedrank/s3")), "embedded S3 objects under ./.feedrank");
+        Path privateKey = WORK.resolve(".feedrank/jwt/privateKey.pem");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(privateKey)));
+        assertTrue(Files.isRegularFile(WORK.resolve(".feedrank/jwt/publicKey.pem")));
+        firstPrivateKey = Files.readString(privateKey);
+        assertLocalOperatorToken(r.stderr());
+    }
+
+    static String firstPrivateKey;
+
+    /** The token printed on stderr verifies with the local public key and names the local operator. */
+    static void assertLocalOperatorToken(String stderr) throws Exception {
+        Matcher m = Pattern.compile("feedrank local mode: operator token \\(valid until [^)]+\\): (\\S+)").matcher(stderr);
+        assertTrue(m.find(), stderr);
+        JwtClaims claims = new JwtConsumerBuilder()
+                .setVerificationKey(LocalTokens.readPublicKey(Files.readString(WORK.resolve(".feedrank/jwt/publicKey.pem"))))
+                .setExpectedIssuer("feedrank").setRequireExpirationTime().build()
+                .processToClaims(m.group(1));
+        assertEquals("local-operator", claims.getSubject());
+        assertTrue(claims.getStringListClaimValue("groups").containsAll(List.of("operator", "viewer")));
     }
 
     @Test
@@ -97,6 +122,8 @@ class CliLocalModeIT {
         assertTrue(r.stdout().matches("(?s).*\n  FAIL +min +auc +higher +>= +0\\.9990 .*"), r.stdout());
         assertTrue(r.stdout().matches("(?s).*\n  pass +max-regression +auc +higher +>= .*"), r.stdout());
         assertTrue(r.stdout().matches("(?s)run 2 .*"), "the run history persisted across processes: " + r.stdout());
+        assertEquals(firstPrivateKey, Files.readString(WORK.resolve(".feedrank/jwt/privateKey.pem")), "the key pair is reused");
+        assertLocalOperatorToken(r.stderr());
     }
 
     @Test

@@ -239,6 +239,100 @@ class ManifestsTest {
     @Test
     void everyFeedrankEnvVarMapsToADeclaredConfigKey() throws Exception {
         List<Pattern> valid = validFeedrankEnvNames();
+        Map<String, String> used = envNamesInUse();
+
+        List<String> checked = new ArrayList<>();
+        used.forEach((name, where) -> {
+            if (!name.startsWith("FEEDRANK_")) {
+                return;
+            }
+            checked.add(name);
+            assertTrue(valid.stream().anyMatch(p -> p.matcher(name).matches()),
+                    where + ": " + name + " matches no feedrank.* key of " + CONFIG_CLASS
+                            + " or application.properties");
+        });
+        assertTrue(checked.contains("FEEDRANK_STORAGE_ENDPOINT"), "expected FEEDRANK_* variables, got " + checked);
+    }
+
+    /**
+     * The keys of MicroProfile JWT (spec 2.1, section "Configuration"), which smallrye-jwt reads. They are not part of
+     * {@code FeedrankConfig}, so the MP_JWT_* variables are checked against this list instead: a misspelt one would
+     * be ignored silently and leave feedrank without its verification key, refusing every token.
+     */
+    static final List<String> MP_JWT_KEYS = List.of("mp.jwt.verify.publickey", "mp.jwt.verify.publickey.location",
+            "mp.jwt.verify.publickey.algorithm", "mp.jwt.verify.issuer", "mp.jwt.verify.audiences",
+            "mp.jwt.verify.token.age", "mp.jwt.verify.clock.skew", "mp.jwt.token.header", "mp.jwt.token.cookie",
+            "mp.jwt.decrypt.key.location", "mp.jwt.decrypt.key.algorithm");
+
+    @Test
+    void everyMicroProfileJwtEnvVarIsAKeyOfTheSpecification() {
+        Set<String> valid = MP_JWT_KEYS.stream().map(k -> k.replaceAll("[^A-Za-z0-9]", "_").toUpperCase())
+                .collect(Collectors.toSet());
+        assertFalse(valid.contains("MP_JWT_VERIFY_PUBLIC_KEY_LOCATION"), "a misspelt key must not be accepted");
+        List<String> checked = new ArrayList<>();
+        envNamesInUse().forEach((name, where) -> {
+            if (name.startsWith("MP_JWT")) {
+                checked.add(name);
+                assertTrue(valid.contains(name), where + ": " + name + " is no MicroProfile JWT key " + MP_JWT_KEYS);
+            }
+        });
+        assertTrue(checked.contains("MP_JWT_VERIFY_PUBLICKEY_LOCATION") && checked.contains("MP_JWT_VERIFY_ISSUER"),
+                "the app must be told where its JWT key is and which issuer to trust: " + checked);
+    }
+
+    @Test
+    void theJwtPublicKeyIsMountedWhereFeedrankConfigSays() {
+        JsonNode config = k8sDocs().filter(d -> "ConfigMap".equals(text(d, "kind"))
+                && "feedrank-config".equals(text(d.path("metadata"), "name"))).findFirst().orElseThrow().path("data");
+        assertFalse(text(config, "MP_JWT_VERIFY_ISSUER").isBlank(), "MP_JWT_VERIFY_ISSUER");
+        if (config.has("FEEDRANK_AUTH_READ_POLICY")) {
+            assertTrue(Set.of("viewer", "permit").contains(text(config, "FEEDRANK_AUTH_READ_POLICY")),
+                    "FEEDRANK_AUTH_READ_POLICY must be viewer or permit");
+        }
+        String location = text(config, "MP_JWT_VERIFY_PUBLICKEY_LOCATION");
+        if (location.startsWith("file:")) {
+            location = location.substring("file:".length());
+        }
+        assertTrue(location.startsWith("/"), "MP_JWT_VERIFY_PUBLICKEY_LOCATION must be an absolute path: " + location);
+
+        JsonNode deployment = appDeployment();
+        JsonNode mount = null;
+        for (JsonNode m : appContainer(deployment).path("volumeMounts")) {
+            if (location.startsWith(text(m, "mountPath") + "/")) {
+                mount = m;
+            }
+        }
+        assertNotNull(mount, location + " is in no volume mounted into the container");
+        assertTrue(mount.path("readOnly").asBoolean(), "the key volume must be mounted read-only");
+        String file = location.substring(text(mount, "mountPath").length() + 1);
+        JsonNode volume = null;
+        for (JsonNode v : deployment.path("spec").path("template").path("spec").path("volumes")) {
+            if (text(mount, "name").equals(text(v, "name"))) {
+                volume = v;
+            }
+        }
+        assertNotNull(volume, "no volume " + text(mount, "name"));
+        boolean fromConfigMap = volume.has("configMap");
+        JsonNode source = fromConfigMap ? volume.path("configMap") : volume.path("secret");
+        String object = text(source, fromConfigMap ? "name" : "secretName");
+        assertFalse(object.isBlank(), "the key volume must come from a ConfigMap or a Secret");
+        String key = file;
+        for (JsonNode item : source.path("items")) {
+            if (file.equals(text(item, "path"))) {
+                key = text(item, "key");
+            }
+        }
+        String kind = fromConfigMap ? "ConfigMap" : "Secret";
+        JsonNode holder = k8sDocs().filter(d -> kind.equals(text(d, "kind"))
+                && object.equals(text(d.path("metadata"), "name"))).findFirst().orElse(null);
+        assertNotNull(holder, "the base defines no " + kind + "/" + object);
+        String k = key;
+        assertTrue(holder.path("data").has(k) || holder.path("stringData").has(k),
+                kind + "/" + object + " has no key " + k + " (mounted as " + location + ")");
+    }
+
+    /** Every environment variable name set anywhere (k8s ConfigMaps, Secrets, containers; compose; Dockerfile) and where. */
+    private static Map<String, String> envNamesInUse() {
         Map<String, String> used = new LinkedHashMap<>(); // name -> where
         for (Map.Entry<Path, List<JsonNode>> e : k8sEntries()) {
             for (JsonNode doc : e.getValue()) {
@@ -264,18 +358,7 @@ class ManifestsTest {
                     .forEach(n -> used.put(n, "docker-compose.yml service " + svc.getKey()));
         }
         dockerEnv().keySet().forEach(n -> used.put(n, "Dockerfile.jvm"));
-
-        List<String> checked = new ArrayList<>();
-        used.forEach((name, where) -> {
-            if (!name.startsWith("FEEDRANK_")) {
-                return;
-            }
-            checked.add(name);
-            assertTrue(valid.stream().anyMatch(p -> p.matcher(name).matches()),
-                    where + ": " + name + " matches no feedrank.* key of " + CONFIG_CLASS
-                            + " or application.properties");
-        });
-        assertTrue(checked.contains("FEEDRANK_STORAGE_ENDPOINT"), "expected FEEDRANK_* variables, got " + checked);
+        return used;
     }
 
     @Test
@@ -283,7 +366,7 @@ class ManifestsTest {
         List<Pattern> valid = validFeedrankEnvNames();
         for (String expected : List.of("FEEDRANK_STORAGE_ENDPOINT", "FEEDRANK_STORAGE_ACCESS_KEY",
                 "FEEDRANK_STORAGE_SECRET_KEY", "FEEDRANK_STORAGE_BUCKET", "FEEDRANK_SCHEDULE_CRON",
-                "FEEDRANK_WORK_DIR", "FEEDRANK_GATE_BEAT_BASELINE")) {
+                "FEEDRANK_WORK_DIR", "FEEDRANK_GATE_BEAT_BASELINE", "FEEDRANK_AUTH_READ_POLICY")) {
             assertTrue(valid.stream().anyMatch(p -> p.matcher(expected).matches()), expected);
         }
         assertFalse(valid.stream().anyMatch(p -> p.matcher("FEEDRANK_STORAGE_ENDPIONT").matches()),

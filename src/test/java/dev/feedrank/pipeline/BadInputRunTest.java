@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-import static io.restassured.RestAssured.given;
+import static dev.feedrank.testing.TestTokens.asViewer;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Bad input fails the run at prepare-data with a message naming file, row and field; nothing downstream runs. */
@@ -42,7 +42,7 @@ class BadInputRunTest {
             Files.writeString(dir.resolve("interactions.csv"), parts[0]);
             if (parts.length > 1) Files.writeString(dir.resolve("items.csv"), parts[1]);
         }
-        String before = given().get("/api/aliases/production").then().extract().path("version");
+        String before = asViewer().get("/api/aliases/production").then().extract().path("version");
         JsonPath run = RunApi.runToEnd("csv:" + dir, RunApi.small());
         assertEquals("FAILED", run.getString("status"));
         assertEquals(List.of("prepare-data"), run.getList("stages.name"), "nothing downstream runs");
@@ -51,7 +51,7 @@ class BadInputRunTest {
         assertTrue(error.startsWith("prepare-data: "), error);
         for (String part : expected) assertTrue(error.contains(part), "'" + error + "' should name " + part);
         assertNull(run.get("model"));
-        String after = given().get("/api/aliases/production").then().extract().path("version");
+        String after = asViewer().get("/api/aliases/production").then().extract().path("version");
         assertEquals(before, after, "a failed run never moves production");
     }
 }

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import java.util.List;
 import java.util.Map;
 
+import static dev.feedrank.testing.TestTokens.asOperator;
+import static dev.feedrank.testing.TestTokens.asViewer;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.*;
@@ -65,13 +67,13 @@ class PipelineApiTest {
         assertEquals("synthetic", run.getString("dataset"));
         assertEquals("3", run.getString("config['train.epochs']"));
 
-        given().when().get("/api/aliases/production").then().statusCode(200)
+        asViewer().when().get("/api/aliases/production").then().statusCode(200)
                 .body("version", equalTo(version))
                 .body("history", hasSize(1))
                 .body("history[0].automatic", equalTo(true))
                 .body("history[0].runId", equalTo((int) run.getLong("runId")));
-        given().when().get("/api/models/" + version).then().statusCode(200).body("status", equalTo("promoted"));
-        given().when().get("/api/runs/" + run.getLong("runId") + "/metrics").then().statusCode(200)
+        asViewer().when().get("/api/models/" + version).then().statusCode(200).body("status", equalTo("promoted"));
+        asViewer().when().get("/api/runs/" + run.getLong("runId") + "/metrics").then().statusCode(200)
                 .body("curve", hasSize(3))
                 .body("curve[0].validationAuc", notNullValue())
                 .body("curve[0].learningRate", equalTo(0.001f));
@@ -86,7 +88,7 @@ class PipelineApiTest {
     @Test
     @Order(2)
     void aRunThatFailsItsGateIsKeptAsRejectedAndLeavesProductionWhereItWas() throws Exception {
-        String before = given().get("/api/aliases/production").then().statusCode(200).extract().path("version");
+        String before = asViewer().get("/api/aliases/production").then().statusCode(200).extract().path("version");
         JsonPath run = RunApi.runToEnd("synthetic", RunApi.small("gate.min.auc", "0.999", "train.seed", "43"));
         assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
         assertEquals("REJECTED", run.getString("outcome"));
@@ -94,32 +96,32 @@ class PipelineApiTest {
         assertThat(run.getString("gate.summary"), containsString("compared with champion " + before + " on this run's test split"));
         assertTrue(run.getList("gate.checks.kind").contains("max-regression"));
         String rejected = run.getString("model.version");
-        given().get("/api/models/" + rejected).then().statusCode(200).body("status", equalTo("rejected"));
-        given().get("/api/aliases/production").then().statusCode(200)
+        asViewer().get("/api/models/" + rejected).then().statusCode(200).body("status", equalTo("rejected"));
+        asViewer().get("/api/aliases/production").then().statusCode(200)
                 .body("version", equalTo(before)).body("history", hasSize(1));
     }
 
     @Test
     @Order(3)
     void listsRunsNewestFirstAndFiltersByStatus() {
-        given().when().get("/api/runs?size=1").then().statusCode(200)
+        asViewer().when().get("/api/runs?size=1").then().statusCode(200)
                 .body("items", hasSize(1)).body("total", greaterThanOrEqualTo(2));
-        List<Integer> ids = given().when().get("/api/runs?status=SUCCEEDED").then().statusCode(200)
+        List<Integer> ids = asViewer().when().get("/api/runs?status=SUCCEEDED").then().statusCode(200)
                 .extract().path("items.runId");
         assertTrue(ids.size() >= 2);
         assertTrue(ids.get(0) > ids.get(1), "newest first: " + ids);
-        given().when().get("/api/runs?status=BOGUS").then().statusCode(400).body("message", containsString("unknown status"));
+        asViewer().when().get("/api/runs?status=BOGUS").then().statusCode(400).body("message", containsString("unknown status"));
     }
 
     @Test
     @Order(4)
     void errorsAreJsonWithAMessage() {
-        given().when().get("/api/runs/987654").then().statusCode(404).contentType(ContentType.JSON)
+        asViewer().when().get("/api/runs/987654").then().statusCode(404).contentType(ContentType.JSON)
                 .body("message", containsString("987654"));
-        given().when().get("/api/models/nope").then().statusCode(404).body("message", notNullValue());
-        given().contentType(ContentType.JSON).body("{\"dataset\": ").when().post("/api/runs")
+        asViewer().when().get("/api/models/nope").then().statusCode(404).body("message", notNullValue());
+        asOperator().contentType(ContentType.JSON).body("{\"dataset\": ").when().post("/api/runs")
                 .then().statusCode(400).body("message", notNullValue());
-        given().contentType(ContentType.JSON).body(Map.of("overrides", Map.of("train.epochz", "3")))
+        asOperator().contentType(ContentType.JSON).body(Map.of("overrides", Map.of("train.epochz", "3")))
                 .when().post("/api/runs").then().statusCode(400).body("message", containsString("train.epochz"));
     }
 
@@ -141,11 +143,11 @@ class PipelineApiTest {
     @Order(6)
     void triggersArrivingWhileARunIsGoingAreRecordedAsSkipped() throws Exception {
         long running = RunApi.start("synthetic", RunApi.small("train.epochs", "1"));
-        Map<String, Object> conflict = given().contentType(ContentType.JSON).body(Map.of("dataset", "synthetic"))
+        Map<String, Object> conflict = asOperator().contentType(ContentType.JSON).body(Map.of("dataset", "synthetic"))
                 .when().post("/api/runs").then().statusCode(409).extract().jsonPath().getMap("");
         assertEquals("SKIPPED", conflict.get("status"));
         schedule.fire();
-        JsonPath skipped = given().get("/api/runs?status=SKIPPED").then().statusCode(200).extract().jsonPath();
+        JsonPath skipped = asViewer().get("/api/runs?status=SKIPPED").then().statusCode(200).extract().jsonPath();
         assertEquals(List.of("schedule", "api"), skipped.getList("items.trigger"));
         assertEquals(((Number) conflict.get("runId")).longValue(), skipped.getLong("items[1].runId"));
         assertThat(skipped.getString("items[0].error"), containsString("another run is in progress"));
@@ -155,6 +157,7 @@ class PipelineApiTest {
     @Test
     @Order(5)
     void healthOpenApiAndPrometheusMetrics() {
+        // without a token: these stay open
         given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
                 .body("checks.name", hasItem("object-storage"));
         given().when().get("/q/health/live").then().statusCode(200);

@@ -2,6 +2,7 @@ package dev.feedrank.pipeline;
 
 import dev.feedrank.testing.CorruptibleObjectStorage;
 import dev.feedrank.testing.FeedrankTestServices;
+import dev.feedrank.testing.TestTokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -48,9 +49,9 @@ class RegistryApiTest {
     static String worse;
     static long worseRun;
 
-    /** Requests made by a named person (the alias history records who). */
+    /** Requests made by a named person with a token of their own: "viewer" may only read, anyone else is an operator. */
     static RequestSpecification as(String who) {
-        return given();
+        return given().auth().oauth2("viewer".equals(who) ? TestTokens.token(who, "viewer") : TestTokens.token(who, "operator"));
     }
 
     @Test
@@ -106,6 +107,17 @@ class RegistryApiTest {
     @Test
     @Order(3)
     void aManualPromotionNeedsAReasonAndARejectedVersionNeedsForce() {
+        // who may do it: no token 401, a viewer 403, and nothing moved
+        given().contentType(ContentType.JSON).body(Map.of("reason", "r", "force", true))
+                .post("/api/models/" + worse + "/promote").then().statusCode(401);
+        as("viewer").contentType(ContentType.JSON).body(Map.of("reason", "r", "force", true))
+                .post("/api/models/" + worse + "/promote").then().statusCode(403);
+        as("viewer").contentType(ContentType.JSON).body(Map.of("reason", "r"))
+                .post("/api/aliases/production/rollback").then().statusCode(403);
+        as("viewer").contentType(ContentType.JSON).body(Map.of("reason", "r"))
+                .post("/api/models/" + worse + "/archive").then().statusCode(403);
+        as("viewer").get("/api/aliases/production").then().statusCode(200).body("version", equalTo(first)).body("history", hasSize(1));
+
         as("alice").contentType(ContentType.JSON).body(Map.of("alias", "production"))
                 .post("/api/models/" + worse + "/promote").then().statusCode(400)
                 .body("message", containsString("reason"));
@@ -149,9 +161,9 @@ class RegistryApiTest {
                 .then().statusCode(409).body("message", containsString("no earlier version"));
     }
 
-    /** Who the history records for a request made {@link #as} someone. */
+    /** Who the history records for a request made {@link #as} someone: the token's subject. */
     static String expectedActor(String who) {
-        return "anonymous";
+        return who;
     }
 
     @Test

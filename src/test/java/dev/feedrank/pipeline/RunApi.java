@@ -1,5 +1,6 @@
 package dev.feedrank.pipeline;
 
+import dev.feedrank.testing.TestTokens;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 
@@ -7,13 +8,12 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import static io.restassured.RestAssured.given;
 
-/** Starting runs through the REST API and waiting for them to end. */
-final class RunApi {
+/** Starting runs through the REST API (as an operator) and waiting for them to end (as a viewer). */
+public final class RunApi {
 
     /** A small synthetic dataset and short training, so a whole run takes seconds. */
-    static final Map<String, String> SMALL = Map.of(
+    public static final Map<String, String> SMALL = Map.of(
             "synthetic.users", "400",
             "synthetic.items", "200",
             "synthetic.impressions", "30000",
@@ -23,26 +23,26 @@ final class RunApi {
     private RunApi() {
     }
 
-    static Map<String, String> small(String... extra) {
+    public static Map<String, String> small(String... extra) {
         Map<String, String> m = new LinkedHashMap<>(SMALL);
         for (int i = 0; i + 1 < extra.length; i += 2) m.put(extra[i], extra[i + 1]);
         return m;
     }
 
-    static long start(String dataset, Map<String, String> overrides) {
+    public static long start(String dataset, Map<String, String> overrides) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("dataset", dataset);
         body.put("overrides", overrides);
-        return given().contentType(ContentType.JSON).body(body)
+        return TestTokens.asOperator().contentType(ContentType.JSON).body(body)
                 .when().post("/api/runs")
                 .then().statusCode(202).extract().jsonPath().getLong("runId");
     }
 
     /** Polls the run until it is SUCCEEDED or FAILED. */
-    static JsonPath await(long runId, Duration timeout) throws InterruptedException {
+    public static JsonPath await(long runId, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            JsonPath run = given().when().get("/api/runs/" + runId).then().statusCode(200).extract().jsonPath();
+            JsonPath run = TestTokens.asViewer().when().get("/api/runs/" + runId).then().statusCode(200).extract().jsonPath();
             String status = run.getString("status");
             if ("SUCCEEDED".equals(status) || "FAILED".equals(status)) return run;
             if (System.nanoTime() > deadline) throw new AssertionError("run " + runId + " still " + status + " after " + timeout);
@@ -50,7 +50,7 @@ final class RunApi {
         }
     }
 
-    static JsonPath runToEnd(String dataset, Map<String, String> overrides) throws InterruptedException {
+    public static JsonPath runToEnd(String dataset, Map<String, String> overrides) throws InterruptedException {
         return await(start(dataset, overrides), Duration.ofMinutes(15));
     }
 }

@@ -15,7 +15,8 @@ import java.util.UUID;
 
 /**
  * Real services for tests: the machine's PostgreSQL on 127.0.0.1:5432 when reachable (a fresh database per test
- * run, dropped afterwards), else an embedded PostgreSQL; and a real S3 server (s3proxy, in memory) in-process.
+ * run, dropped afterwards), else an embedded PostgreSQL; a real S3 server (s3proxy, in memory) in-process; and JWT
+ * verification with a key pair generated for this test JVM, whose tokens {@link TestTokens} mints.
  */
 public class FeedrankTestServices implements QuarkusTestResourceLifecycleManager {
 
@@ -52,6 +53,8 @@ public class FeedrankTestServices implements QuarkusTestResourceLifecycleManager
             throw new IllegalStateException("could not start test services", e);
         }
         config.put("feedrank.work-dir", Path.of("target", "test-work").toAbsolutePath().toString());
+        config.put("mp.jwt.verify.publickey", TestTokens.publicKeyPem());
+        config.put("mp.jwt.verify.issuer", TestTokens.ISSUER);
         return config;
     }
 
