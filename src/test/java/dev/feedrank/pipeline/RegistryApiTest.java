@@ -1,6 +1,6 @@
 package dev.feedrank.pipeline;
 
-import dev.feedrank.testing.CorruptibleObjectStorage;
+import dev.feedrank.testing.FaultInjectingObjectStorage;
 import dev.feedrank.testing.FeedrankTestServices;
 import dev.feedrank.testing.TestTokens;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -31,15 +31,15 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @QuarkusTest
 @QuarkusTestResource(FeedrankTestServices.class)
-@TestProfile(RegistryApiTest.WithCorruptibleStorage.class)
+@TestProfile(RegistryApiTest.WithFaultInjectingStorage.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RegistryApiTest {
 
     /** A fresh database and S3 store, with storage that can damage one written file on request. */
-    public static class WithCorruptibleStorage implements QuarkusTestProfile {
+    public static class WithFaultInjectingStorage implements QuarkusTestProfile {
         @Override
         public Set<Class<?>> getEnabledAlternatives() {
-            return Set.of(CorruptibleObjectStorage.class);
+            return Set.of(FaultInjectingObjectStorage.class);
         }
     }
 
@@ -216,9 +216,9 @@ class RegistryApiTest {
     @Order(8)
     void aCorruptedBundleFailsTheServabilityCheckAndIsNotPromoted() throws Exception {
         String before = as("viewer").get("/api/aliases/production").then().statusCode(200).extract().path("version");
-        CorruptibleObjectStorage.corruptNextWriteOf.set("item_tower.params");
+        FaultInjectingObjectStorage.corruptNextWriteOf.set("item_tower.params");
         JsonPath run = RunApi.runToEnd("synthetic", RunApi.small("gate.max-regression.auc", "off", "gate.max-regression.\"ndcg@10\"", "off"));
-        assertNull(CorruptibleObjectStorage.corruptNextWriteOf.get(), "the item tower was written (and damaged)");
+        assertNull(FaultInjectingObjectStorage.corruptNextWriteOf.get(), "the item tower was written (and damaged)");
         assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
         assertEquals("REJECTED", run.getString("outcome"));
         List<Map<String, Object>> checks = run.getList("gate.checks");

@@ -38,15 +38,36 @@ public final class RunApi {
                 .then().statusCode(202).extract().jsonPath().getLong("runId");
     }
 
-    /** Polls the run until it is SUCCEEDED or FAILED. */
+    /** Polls the run until it has ended: SUCCEEDED, FAILED or CANCELLED. */
     public static JsonPath await(long runId, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             JsonPath run = TestTokens.asViewer().when().get("/api/runs/" + runId).then().statusCode(200).extract().jsonPath();
             String status = run.getString("status");
-            if ("SUCCEEDED".equals(status) || "FAILED".equals(status)) return run;
+            if ("SUCCEEDED".equals(status) || "FAILED".equals(status) || "CANCELLED".equals(status)) return run;
             if (System.nanoTime() > deadline) throw new AssertionError("run " + runId + " still " + status + " after " + timeout);
             Thread.sleep(500);
+        }
+    }
+
+    /** Polls the run until its stage is RUNNING and has reported progress matching the text. */
+    public static JsonPath awaitStageProgress(long runId, String stage, String contains, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonPath run = TestTokens.asViewer().when().get("/api/runs/" + runId).then().statusCode(200).extract().jsonPath();
+            java.util.List<Map<String, Object>> stages = run.getList("stages");
+            for (Map<String, Object> s : stages) {
+                Object progress = s.get("progress");
+                if (stage.equals(s.get("name")) && "RUNNING".equals(s.get("status")) && progress != null
+                        && progress.toString().contains(contains)) {
+                    return run;
+                }
+            }
+            if (!"RUNNING".equals(run.getString("status")) && !"QUEUED".equals(run.getString("status"))) {
+                throw new AssertionError("run " + runId + " ended (" + run.getString("status") + ") before " + stage + " reported '" + contains + "'");
+            }
+            if (System.nanoTime() > deadline) throw new AssertionError("run " + runId + ": no '" + contains + "' from " + stage + " after " + timeout);
+            Thread.sleep(200);
         }
     }
 
