@@ -35,7 +35,7 @@ public class RunConfigFactory {
         for (String name : global.getPropertyNames()) {
             if (name.startsWith(PREFIX)) {
                 try {
-                    global.getOptionalValue(name, String.class).ifPresent(v -> values.put(name, v));
+                    global.getOptionalValue(name, String.class).ifPresent(v -> values.put(canonical(name), v));
                 } catch (NoSuchElementException | IllegalArgumentException ignored) {
                     // an expression that cannot be expanded here; the mapping's default applies
                 }
@@ -44,7 +44,7 @@ public class RunConfigFactory {
         if (overrides != null) {
             overrides.forEach((k, v) -> {
                 String key = k.startsWith(PREFIX) ? k : PREFIX + k;
-                values.put(key, v);
+                values.put(canonical(key), v);
             });
         }
         FeedrankConfig typed;
@@ -97,6 +97,14 @@ public class RunConfigFactory {
                 out.put(key, String.valueOf(value));
             }
         }
+    }
+
+    /**
+     * One spelling per property: a quoted segment without a dot inside ({@code "ndcg@10"}) is unquoted, so the same
+     * map entry written both ways (application.properties, a stored snapshot, an override) is one key, not two.
+     */
+    static String canonical(String key) {
+        return key.replaceAll("\\.\"([^\".]*)\"", ".$1");
     }
 
     /** A map key as it is written in a property name: quoted when it contains a dot. */

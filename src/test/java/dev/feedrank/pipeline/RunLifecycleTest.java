@@ -122,14 +122,14 @@ class RunLifecycleTest {
     @Test
     @Order(3)
     void storageThatStaysDownFailsTheRunAfterItsAttemptsAndLeavesProductionAlone() throws Exception {
-        String production = asViewer().get("/api/aliases/production").then().statusCode(200).extract().path("version");
+        String production = productionVersion();
         FaultInjectingObjectStorage.failPrefix.set("models/");
         FaultInjectingObjectStorage.failPuts.set(1000);
         JsonPath run = RunApi.runToEnd("synthetic", RunApi.small("train.seed", "7"));
         assertEquals("FAILED", run.getString("status"));
         assertThat(run.getString("error"), startsWith("export: "));
         assertEquals(List.of("1:FAILED", "2:FAILED", "3:FAILED"), attempts(run, "export"));
-        asViewer().get("/api/aliases/production").then().statusCode(200).body("version", equalTo(production));
+        assertEquals(production, productionVersion(), "a failed run never moves production");
         // the store is back: resume continues at export, everything before it is reused
         FaultInjectingObjectStorage.reset();
         asOperator().post("/api/runs/" + run.getLong("runId") + "/resume").then().statusCode(202);
@@ -137,6 +137,13 @@ class RunLifecycleTest {
         assertEquals("SUCCEEDED", resumed.getString("status"), () -> "resume failed: " + resumed.getString("error"));
         assertEquals(List.of("1:SUCCEEDED"), attempts(resumed, "train"));
         assertEquals(List.of("1:FAILED", "2:FAILED", "3:FAILED", "4:SUCCEEDED"), attempts(resumed, "export"));
+    }
+
+    /** The version aliased production, or null when there is none. */
+    static String productionVersion() {
+        var response = asViewer().get("/api/aliases/production");
+        if (response.statusCode() == 404) return null;
+        return response.then().statusCode(200).extract().path("version");
     }
 
     @Test
@@ -196,7 +203,9 @@ class RunLifecycleTest {
         var fired = schedule.fire(tick);
         assertTrue(fired.isPresent());
         assertTrue(schedule.fire(tick).isEmpty(), "the same tick (another replica) starts no second run");
-        RunApi.await(fired.get().runId(), Duration.ofMinutes(5));
+        // the scheduled run trains the full default dataset; this test only needs it to exist, so it is cancelled
+        asOperator().post("/api/runs/" + fired.get().runId() + "/cancel").then().statusCode(202);
+        assertEquals("CANCELLED", RunApi.await(fired.get().runId(), Duration.ofMinutes(5)).getString("status"));
     }
 
     @Test

@@ -1,0 +1,31 @@
+package dev.feedrank.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** A run's stored config snapshot must rebuild the same config (resume depends on it). */
+class RunConfigSnapshotTest {
+
+    @Test
+    void aQuotedMapKeyWithoutADotHasOneSpelling() {
+        assertEquals("feedrank.gate.max-regression.ndcg@10", RunConfigFactory.canonical("feedrank.gate.max-regression.\"ndcg@10\""));
+        assertEquals("feedrank.gate.min.\"like.auc\"", RunConfigFactory.canonical("feedrank.gate.min.\"like.auc\""));
+        assertEquals("feedrank.train.epochs", RunConfigFactory.canonical("feedrank.train.epochs"));
+    }
+
+    @Test
+    void theSnapshotOfARunRebuildsTheSameConfig() {
+        RunConfigFactory factory = new RunConfigFactory();
+        var first = factory.create(Map.of("gate.max-regression.\"ndcg@10\"", "0.02", "gate.min.\"like.auc\"", "0.6",
+                "train.epochs", "3", "stages.timeout-seconds-of.train", "60"));
+        assertEquals("0.02", first.snapshot().get("gate.max-regression.ndcg@10"));
+        assertEquals("0.6", first.snapshot().get("gate.min.\"like.auc\""));
+        var again = factory.create(first.snapshot());
+        assertEquals(first.snapshot(), again.snapshot());
+        assertEquals(60L, again.config().stages().timeoutSecondsOf("train"));
+        assertEquals(3, again.config().train().epochs());
+    }
+}
