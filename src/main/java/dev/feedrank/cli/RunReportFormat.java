@@ -20,14 +20,18 @@ public final class RunReportFormat {
     public static Map<String, Object> cliJson(RunReport r) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("runId", r.runId());
-        out.put("status", "SUCCEEDED".equals(r.status()) ? "SUCCEEDED" : "FAILED");
+        out.put("status", "SUCCEEDED".equals(r.status()) || "CANCELLED".equals(r.status()) ? r.status() : "FAILED");
+        out.put("resumeCount", r.resumeCount());
+        out.put("cacheHit", r.cacheHit());
         out.put("error", r.error());
         List<Map<String, Object>> stages = new ArrayList<>();
         for (StageView s : r.stages()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", s.name());
+            m.put("attempt", s.attempt());
             m.put("status", s.status());
             m.put("durationMs", s.durationMs());
+            m.put("error", s.error());
             stages.add(m);
         }
         out.put("stages", stages);
