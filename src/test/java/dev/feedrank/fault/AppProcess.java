@@ -59,10 +59,15 @@ final class AppProcess implements AutoCloseable {
         }
     }
 
-    /** Waits until stderr (the log) contains the text. */
+    /** The log: stderr for one-shot commands, stdout for {@code serve}; both here. */
+    String logText() {
+        return stdoutText() + stderrText();
+    }
+
+    /** Waits until the log contains the text. */
     void awaitLog(String text, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!stderrText().contains(text)) {
+        while (!logText().contains(text)) {
             if (!process.isAlive()) fail("feedrank exited (" + process.exitValue() + ") before logging '" + text + "':\n" + tail(stderrText()));
             if (System.nanoTime() > deadline) fail("no '" + text + "' in the log after " + timeout + ":\n" + tail(stderrText()));
             Thread.sleep(200);

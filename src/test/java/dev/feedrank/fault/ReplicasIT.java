@@ -119,7 +119,7 @@ class ReplicasIT {
             Instant started = Instant.now();
             // let the cron fire at least three times on both replicas
             while (Duration.between(started, Instant.now()).getSeconds() < 50) Thread.sleep(1000);
-            String both = a.stderrText() + b.stderrText();
+            String both = a.logText() + b.logText();
 
             try (Connection c = DriverManager.getConnection(PG + database, "postgres", ""); Statement s = c.createStatement()) {
                 List<Long> tickRuns = new ArrayList<>();
