@@ -77,6 +77,22 @@ class DataValidatorTest {
     }
 
     @Test
+    void movieLensLatestSmallPassesEveryCheckWithTheDefaults() {
+        Path ml = java.util.stream.Stream.of("../shared/data/ml-latest-small", "/work/shared/data/ml-latest-small")
+                .map(p -> Path.of(p).toAbsolutePath().normalize()).filter(p -> Files.isRegularFile(p.resolve("ratings.csv")))
+                .findFirst().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(ml != null, "MovieLens latest-small not found: skipped");
+        // the application's defaults: 8 sampled negatives per positive
+        PreparedDataset ds = new DatasetPreparer().prepare(DatasetSpec.parse("movielens:" + ml),
+                new PreparationSettings(0.8, 0.1, 8, "uniform", 42L, 0, 0, 0), tmp, null);
+        ValidationReport r = new DataValidator(defaults()).validate(ds, null, NOW);
+        assertTrue(r.passed(), r.summary());
+        assertEquals(List.of(), r.warnings());
+        assertEquals(0.0, check(r, "duplicates", null).observed());
+        assertEquals(1.0, DataValidator.profile(ds).get("click_rate"), "implicit feedback: every rating is a click");
+    }
+
+    @Test
     void aOneUserDatasetFailsMinUsersWithTheFileAndValues() throws Exception {
         StringBuilder sb = new StringBuilder("user_id,item_id,timestamp\n");
         for (int i = 0; i < 300; i++) sb.append("7,").append(i % 40).append(',').append(1_600_000_000 + i).append('\n');
