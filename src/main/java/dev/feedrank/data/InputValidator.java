@@ -373,7 +373,7 @@ final class InputValidator {
         Checks integerIds(String column) {
             String c = Sql.id(column);
             add(column, "coalesce(regexp_full_match(" + c + ", '\\s*-?[0-9]{19,}(\\.0*)?\\s*'), false)",
-                    "expected an integer id of at most 18 digits (a 64-bit id), a huge id is a corrupt value");
+                    "expected an integer id of at most 18 digits (it must fit a 64-bit integer)");
             add(column, "NOT coalesce(regexp_full_match(" + c + ", '\\s*-?[0-9]{1,18}(\\.0*)?\\s*'), false)",
                     "expected an integer id");
             return add(column, "coalesce(regexp_full_match(" + c + ", '\\s*-[0-9]+(\\.0*)?\\s*'), false)",
