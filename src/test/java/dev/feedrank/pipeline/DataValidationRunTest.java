@@ -43,8 +43,18 @@ class DataValidationRunTest {
         return c;
     }
 
+    /** Requests that read (after the merge with authentication: TestTokens.asViewer()). */
+    static io.restassured.specification.RequestSpecification viewer() {
+        return given();
+    }
+
+    /** Requests that start runs (after the merge with authentication: TestTokens.asOperator()). */
+    static io.restassured.specification.RequestSpecification operator() {
+        return given();
+    }
+
     static String production() {
-        return given().get("/api/aliases/production").then().extract().path("version");
+        return viewer().get("/api/aliases/production").then().extract().path("version");
     }
 
     @Test
@@ -95,7 +105,7 @@ class DataValidationRunTest {
         assertNull(run.get("model"));
         assertNull(run.get("gate"));
         assertEquals(before, production(), "a run failed by data validation never moves production");
-        given().get("/api/aliases/production").then().body("history.size()", org.hamcrest.Matchers.equalTo(1));
+        viewer().get("/api/aliases/production").then().body("history.size()", org.hamcrest.Matchers.equalTo(1));
     }
 
     @Test
@@ -117,7 +127,7 @@ class DataValidationRunTest {
                 + firstRun + ")"), error);
         assertEquals(before, production());
         // the dataset profile of every run is kept with its metrics (what the next run compares with)
-        List<Map<String, Object>> metrics = given().get("/api/runs/" + run.getLong("runId") + "/metrics").then()
+        List<Map<String, Object>> metrics = viewer().get("/api/runs/" + run.getLong("runId") + "/metrics").then()
                 .statusCode(200).extract().jsonPath().getList("metrics.findAll { it.stage == 'validate-data' }");
         assertTrue(metrics.stream().anyMatch(m -> "interactions".equals(m.get("name"))
                 && ((Number) m.get("value")).doubleValue() == 90_000.0), metrics.toString());
@@ -126,9 +136,9 @@ class DataValidationRunTest {
     @Test
     @Order(4)
     void unknownChecksAndSeveritiesAreRefusedBeforeARunStarts() {
-        given().contentType(ContentType.JSON).body(Map.of("overrides", Map.of("validation.severity.min-userz", "warning")))
+        operator().contentType(ContentType.JSON).body(Map.of("overrides", Map.of("validation.severity.min-userz", "warning")))
                 .when().post("/api/runs").then().statusCode(400).body("message", containsString("min-userz"));
-        given().contentType(ContentType.JSON).body(Map.of("overrides", Map.of("validation.drift-severity", "fatal")))
+        operator().contentType(ContentType.JSON).body(Map.of("overrides", Map.of("validation.drift-severity", "fatal")))
                 .when().post("/api/runs").then().statusCode(400).body("message", containsString("error, warning or off"));
     }
 
