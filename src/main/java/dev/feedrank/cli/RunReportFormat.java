@@ -3,6 +3,7 @@ package dev.feedrank.cli;
 import dev.feedrank.reporting.RunReport;
 import dev.feedrank.reporting.RunReport.CheckView;
 import dev.feedrank.reporting.RunReport.StageView;
+import dev.feedrank.reporting.RunReport.ValidationCheckView;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -65,6 +66,13 @@ public final class RunReportFormat {
         model.put("promoted", r.model() != null && r.model().promoted());
         model.put("artifacts", r.model() == null ? List.of() : r.model().artifacts());
         out.put("model", model);
+        if (r.validation() != null) {
+            Map<String, Object> validation = new LinkedHashMap<>();
+            validation.put("passed", r.validation().passed());
+            validation.put("comparedWithRun", r.validation().comparedWithRun());
+            validation.put("checks", r.validation().checks());
+            out.put("validation", validation);
+        }
         return out;
     }
 
@@ -77,6 +85,21 @@ public final class RunReportFormat {
             sb.append(String.format(Locale.ROOT, "  %-13s %-9s attempt %d  %8s%s%n", s.name(), s.status(), s.attempt(),
                     s.durationMs() == null ? "-" : String.format(Locale.ROOT, "%.1fs", s.durationMs() / 1000.0),
                     s.error() == null ? "" : "  " + s.error()));
+        }
+        if (r.validation() != null) {
+            sb.append(String.format(Locale.ROOT, "%ndata validation: %s (%d checks, %d failed, %d warnings%s)%n",
+                    r.validation().passed() ? "PASSED" : "FAILED", r.validation().checks().size(), r.validation().errors(),
+                    r.validation().warnings(), r.validation().comparedWithRun() == null ? ""
+                            : ", compared with run " + r.validation().comparedWithRun()));
+            for (ValidationCheckView c : r.validation().checks()) {
+                if (c.passed()) continue;
+                sb.append(String.format(Locale.ROOT, "  %-7s %-28s observed %s, expected %s%s%n",
+                        "error".equals(c.severity()) ? "FAIL" : "WARN",
+                        c.scope() == null ? c.name() : c.name() + "[" + c.scope() + "]", fmtValue(c.observed()),
+                        c.expected(), c.previousRunId() == null ? ""
+                                : ", previous " + fmtValue(c.previous()) + " (run " + c.previousRunId() + ")"));
+                if (c.detail() != null) sb.append("          ").append(c.detail()).append('\n');
+            }
         }
         if (!r.metrics().isEmpty()) {
             sb.append(String.format(Locale.ROOT, "%nmetrics (test split)      candidate   champion   baseline%s%n",
@@ -106,6 +129,12 @@ public final class RunReportFormat {
             for (String a : r.model().artifacts()) sb.append("  ").append(a).append('\n');
         }
         return sb.toString();
+    }
+
+    /** A count as an integer, any other value with 4 decimals. */
+    private static String fmtValue(Double d) {
+        if (d == null) return "-";
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf(d.longValue()) : fmt(d);
     }
 
     private static String fmtOrBlank(Double d) {

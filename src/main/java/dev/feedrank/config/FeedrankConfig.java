@@ -52,6 +52,8 @@ public interface FeedrankConfig {
 
     Auth auth();
 
+    Validation validation();
+
     interface Storage {
         /** S3 endpoint, e.g. http://minio:9000. Empty in local mode until the embedded server starts. */
         Optional<String> endpoint();
@@ -310,5 +312,70 @@ public interface FeedrankConfig {
                     + "' (reading /api needs a token with role viewer or operator) or '" + Auth.PERMIT
                     + "' (anyone may read /api), not '" + value + "'");
         }
+    }
+
+    /**
+     * The validate-data stage: checks of the prepared dataset and of its change against the last successful run on
+     * the same dataset spec. A failed check of severity error fails the run; a warning is recorded only.
+     */
+    interface Validation {
+        /** false: the stage only records the dataset's profile (for later comparisons) and checks nothing. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Fewest distinct users with at least one interaction. */
+        @WithName("min-users")
+        @WithDefault("10")
+        int minUsers();
+
+        /** Fewest distinct items with at least one interaction. */
+        @WithName("min-items")
+        @WithDefault("10")
+        int minItems();
+
+        /** Fewest examples in each of the train, validation and test splits. */
+        @WithName("min-examples-per-split")
+        @WithDefault("50")
+        int minExamplesPerSplit();
+
+        /** Bounds on the positive (click) rate of each split's examples, sampled negatives included. */
+        @WithName("label-rate")
+        ValidationBounds labelRate();
+
+        /** Largest relative change of the interaction count against the last successful run (0.5 = ±50%). */
+        @WithName("max-row-count-change")
+        @WithDefault("0.5")
+        double maxRowCountChange();
+
+        /** Largest absolute change of each source label rate (click, like, share) against the last successful run. */
+        @WithName("max-label-rate-change")
+        @WithDefault("0.1")
+        double maxLabelRateChange();
+
+        /** Largest share of interactions repeating an earlier one exactly (same user, item and timestamp). */
+        @WithName("max-duplicate-rate")
+        @WithDefault("0.01")
+        double maxDuplicateRate();
+
+        /** How far past now an example's timestamp may be. */
+        @WithName("future-tolerance-seconds")
+        @WithDefault("86400")
+        long futureToleranceSeconds();
+
+        /** Severity of the change checks (row-count-change, label-rate-change): error or warning. */
+        @WithName("drift-severity")
+        @WithDefault("error")
+        String driftSeverity();
+
+        /** Severity per check name ({@code error}, {@code warning} or {@code off}), over the defaults. */
+        Map<String, String> severity();
+    }
+
+    interface ValidationBounds {
+        @WithDefault("0.01")
+        double min();
+
+        @WithDefault("0.95")
+        double max();
     }
 }

@@ -17,6 +17,14 @@ public class DataValidationException extends RuntimeException implements dev.fee
         this.field = field;
     }
 
+    /** A problem with the dataset as a whole (e.g. failed data-validation checks), with no single file or row. */
+    protected DataValidationException(String message) {
+        super(message);
+        this.file = null;
+        this.row = null;
+        this.field = null;
+    }
+
     private static String format(String file, Long row, String field, String problem) {
         StringBuilder sb = new StringBuilder(file == null ? "dataset" : file);
         if (row != null) sb.append(" row ").append(row);

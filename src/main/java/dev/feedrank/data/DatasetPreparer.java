@@ -26,7 +26,7 @@ import java.util.Map;
  */
 public final class DatasetPreparer {
     /** Part of the content hash: bump it whenever preparation changes what it produces. */
-    public static final String FORMAT_VERSION = "feedrank-dataset-v3";
+    public static final String FORMAT_VERSION = "feedrank-dataset-v4";
     private static final Logger LOG = Logger.getLogger(DatasetPreparer.class);
 
     /**
@@ -81,7 +81,7 @@ public final class DatasetPreparer {
                     + "FROM interactions");
             Map<String, Object> stats = DatasetStats.of(spec, src, settings, interactions,
                     Long.parseLong(distinct[0]), Long.parseLong(distinct[1]), explicit, towers.users(), towers.items(),
-                    splits);
+                    splits, sourceQuality(db));
             LOG.infof("prepared %s (%s): %d interactions, %d users, %d items, train/validation/test examples "
                             + "%d/%d/%d, in %d ms", spec, src.layout(), interactions, towers.users().rows(),
                     towers.items().rows(), splits[0].size(), splits[1].size(), splits[2].size(),
@@ -93,6 +93,19 @@ public final class DatasetPreparer {
         } catch (IOException e) {
             throw new UncheckedIOException("could not read dataset " + spec, e);
         }
+    }
+
+    /** Label rates of the source interactions and their exact duplicates (same user, item and timestamp). */
+    private static DatasetStats.SourceQuality sourceQuality(Connection db) throws SQLException {
+        String[] rates = Sql.firstRow(db, "SELECT avg(click), avg(\"like\"), avg(share), count(*) - "
+                + "count(DISTINCT (user_id, item_id, ts)) FROM interactions");
+        long duplicates = Long.parseLong(rates[3]);
+        String[] first = duplicates == 0 ? null : Sql.firstRow(db, "SELECT src_row + 1, first_row + 1 FROM ("
+                + "SELECT src_row, first_value(src_row) OVER w AS first_row, row_number() OVER w AS k FROM interactions "
+                + "WINDOW w AS (PARTITION BY user_id, item_id, ts ORDER BY src_row)) WHERE k = 2 ORDER BY src_row LIMIT 1");
+        return new DatasetStats.SourceQuality(Double.parseDouble(rates[0]), Double.parseDouble(rates[1]),
+                Double.parseDouble(rates[2]), duplicates, first == null ? null : Long.valueOf(first[0]),
+                first == null ? null : Long.valueOf(first[1]));
     }
 
     private static SourceTables read(Connection db, DatasetSpec spec, Path input) throws SQLException {

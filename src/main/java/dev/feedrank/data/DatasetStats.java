@@ -17,15 +17,33 @@ final class DatasetStats {
     private DatasetStats() {
     }
 
+    /**
+     * Of the source interactions (before sampling): the rate of each label, and exact duplicates (same user, item and
+     * timestamp) with the first repeated data row and the row it repeats (1-based, as in the input file).
+     */
+    record SourceQuality(double clickRate, double likeRate, double shareRate, long duplicates, Long firstDuplicateRow,
+                         Long duplicateOfRow) {
+    }
+
     static Map<String, Object> of(DatasetSpec spec, SourceTables src, PreparationSettings settings, long interactions,
                                   long interactingUsers, long interactingItems, boolean explicitNegatives,
-                                  FeatureTable users, FeatureTable items, Examples[] splits) {
+                                  FeatureTable users, FeatureTable items, Examples[] splits, SourceQuality quality) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("formatVersion", DatasetPreparer.FORMAT_VERSION);
         m.put("source", spec.toString());
         m.put("layout", src.layout());
         m.put("inputFiles", src.inputFiles().stream().map(Path::getFileName).map(Path::toString).sorted().toList());
         m.put("interactions", interactions);
+        m.put("interactionsFile", src.interactionsFile());
+        Map<String, Object> rates = new LinkedHashMap<>();
+        rates.put("click", quality.clickRate());
+        rates.put("like", quality.likeRate());
+        rates.put("share", quality.shareRate());
+        m.put("labelRates", rates);
+        m.put("duplicateInteractions", quality.duplicates());
+        if (quality.firstDuplicateRow() != null) {
+            m.put("firstDuplicate", Map.of("row", quality.firstDuplicateRow(), "repeats", quality.duplicateOfRow()));
+        }
         m.put("negatives", (explicitNegatives ? "observed (test split only) + " : "")
                 + "sampled " + (NegativeSampler.isPopularity(settings.negativeSampling()) ? "popularity" : "uniform")
                 + " x" + settings.negativesPerPositive());

@@ -13,6 +13,11 @@ import java.util.List;
  * @param featureNames names of the dense feature columns, in order
  */
 public record FeatureTable(String[] ids, int[] vocabIndex, int vocabSize, float[] dense, List<String> featureNames) {
+    /** Features prepare-data derives for every item tower, whatever the source (see FeatureBuilder). */
+    public static final List<String> DERIVED_ITEM_FEATURES = List.of("popularity", "recent_popularity");
+    /** Features prepare-data derives for every user tower, whatever the source (see FeatureBuilder). */
+    public static final List<String> DERIVED_USER_FEATURES = List.of("activity");
+
     public int rows() { return ids.length; }
     public int width() { return featureNames.size(); }
 }

@@ -119,9 +119,24 @@ final class GenericTableReader {
             select.append(", ").append(InputValidator.doubleExpr(column)).append(" AS ").append(Sql.id(column));
         }
         checks.verify();
+        requireSomeValues(raw, name, features);
         check.requireUnique(raw, name, idColumn);
         Sql.exec(db, "CREATE TABLE " + table + " AS SELECT " + select + " FROM " + raw);
         return features;
+    }
+
+    /** A feature column whose every cell is empty carries nothing (it would silently become a constant). */
+    private void requireSomeValues(String raw, String file, List<String> features) throws SQLException {
+        if (features.isEmpty()) return;
+        StringBuilder sql = new StringBuilder("SELECT count(*)");
+        for (String f : features) sql.append(", count(CASE WHEN trim(").append(Sql.id(f)).append(") <> '' THEN 1 END)");
+        String[] counts = Sql.firstRow(db, sql.append(" FROM ").append(raw).toString());
+        for (int i = 0; i < features.size(); i++) {
+            if (Long.parseLong(counts[i + 1]) == 0) {
+                throw new DataValidationException(file, null, features.get(i), "all-null column: expected at least "
+                        + "one value, found all " + counts[0] + " rows empty");
+            }
+        }
     }
 
     private static String name(Path p) {

@@ -12,7 +12,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -37,20 +40,99 @@ final class InputValidator {
 
     /** A CSV with a header row (column names taken from it), every column VARCHAR. */
     void loadCsvWithHeader(String table, Path file, String encoding) throws SQLException {
+        checkBytes(file, encoding, 1);
         List<String> header = readHeader(file, encoding);
         if (header.isEmpty()) {
             throw new DataValidationException(file.getFileName().toString(), null, null,
                     "empty dataset: expected a header row and data rows, found an empty file");
         }
+        checkHeader(file.getFileName().toString(), header);
         load(table, file, "read_csv(" + Sql.path(file) + ", header = true, delim = ',', quote = '\"', "
-                + "escape = '\"', " + options(header, encoding) + ")", 1, ",");
+                + "escape = '\"', " + options(header, encoding) + ")", 1, ",", header);
     }
 
     /** A header-less delimited text file with the given column names, every column VARCHAR, no quoting. */
     void loadDelimited(String table, Path file, String delimiter, List<String> columns, String encoding)
             throws SQLException {
+        checkBytes(file, encoding, 0);
         load(table, file, "read_csv(" + Sql.path(file) + ", header = false, delim = " + Sql.str(delimiter)
-                + ", quote = '', escape = '', " + options(columns, encoding) + ")", 0, delimiter);
+                + ", quote = '', escape = '', " + options(columns, encoding) + ")", 0, delimiter, columns);
+    }
+
+    /**
+     * A header must name each column once, and a header that is one column holding another delimiter means the
+     * file is not comma-separated.
+     */
+    static void checkHeader(String file, List<String> header) {
+        if (header.size() == 1) {
+            for (String d : List.of(";", "\t", "|")) {
+                if (header.get(0).contains(d)) {
+                    throw new DataValidationException(file, null, null, "wrong delimiter: expected ','-separated "
+                            + "columns, but the header '" + header.get(0) + "' looks '" + shown(d) + "'-separated");
+                }
+            }
+        }
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < header.size(); i++) {
+            String name = header.get(i);
+            if (name.isEmpty()) {
+                throw new DataValidationException(file, null, null, "expected a name for every column of the header, "
+                        + "column " + (i + 1) + " of " + header + " has none");
+            }
+            Integer first = seen.putIfAbsent(name.toLowerCase(Locale.ROOT), i);
+            if (first != null) {
+                throw new DataValidationException(file, null, name, "duplicate header: expected unique column names, "
+                        + "found '" + name + "' as columns " + (first + 1) + " and " + (i + 1) + " of " + header);
+            }
+        }
+    }
+
+    /**
+     * Before DuckDB reads a text file: it must not be UTF-16/32 or binary when UTF-8 is expected (DuckDB would only
+     * report a column count), and a gzip file must be complete (DuckDB stops silently at a truncated stream).
+     */
+    static void checkBytes(Path file, String encoding, int headerLines) {
+        String name = file.getFileName().toString();
+        boolean gzip = name.endsWith(".gz");
+        if (encoding.equalsIgnoreCase("utf-8")) {
+            byte[] head = new byte[4096];
+            int n = 0;
+            try (InputStream raw = Files.newInputStream(file);
+                 InputStream in = gzip ? new GZIPInputStream(raw) : raw) {
+                for (int r; n < head.length && (r = in.read(head, n, head.length - n)) > 0; ) n += r;
+            } catch (IOException e) {
+                // unreadable or truncated: reported below or by the reader
+            }
+            String bom = n >= 2 && (head[0] & 0xFF) == 0xFF && (head[1] & 0xFF) == 0xFE ? "FF FE"
+                    : n >= 2 && (head[0] & 0xFF) == 0xFE && (head[1] & 0xFF) == 0xFF ? "FE FF" : null;
+            if (bom != null) {
+                throw new DataValidationException(name, null, null, "wrong encoding: expected UTF-8 text, found "
+                        + "UTF-16 or UTF-32 (byte-order mark " + bom + ")");
+            }
+            for (int i = 0; i < n; i++) {
+                if (head[i] == 0) {
+                    throw new DataValidationException(name, null, null, "wrong encoding: expected UTF-8 text, found a "
+                            + "NUL byte at offset " + i + " (UTF-16 without byte-order mark, or a binary file)");
+                }
+            }
+        }
+        if (gzip) {
+            long lines = 0;
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+                byte[] buffer = new byte[1 << 16];
+                for (int r; (r = in.read(buffer)) > 0; ) {
+                    for (int i = 0; i < r; i++) if (buffer[i] == '\n') lines++;
+                }
+            } catch (IOException e) {
+                long row = lines - headerLines + 1;
+                throw new DataValidationException(name, row >= 1 ? row : null, null, "truncated file: expected a "
+                        + "complete gzip stream, but it ends after " + lines + " complete lines (" + e.getMessage() + ")");
+            }
+        }
+    }
+
+    private static String shown(String delimiter) {
+        return delimiter.replace("\t", "\\t");
     }
 
     /** Fixed columns, no sniffing (so a ragged row is an error rather than a different guess of the dialect). */
@@ -62,7 +144,7 @@ final class InputValidator {
 
     /** A Parquet file with every column cast to VARCHAR, so it is validated like a CSV. */
     void loadParquet(String table, Path file) throws SQLException {
-        load(table + "_typed", file, "read_parquet(" + Sql.path(file) + ")", 0, null);
+        load(table + "_typed", file, "read_parquet(" + Sql.path(file) + ")", 0, null, null);
         StringBuilder select = new StringBuilder();
         for (String c : Sql.columns(db, table + "_typed")) {
             select.append(select.length() > 0 ? ", " : "").append("CAST(").append(Sql.id(c)).append(" AS VARCHAR) AS ")
@@ -72,11 +154,12 @@ final class InputValidator {
         Sql.exec(db, "DROP TABLE " + table + "_typed");
     }
 
-    private void load(String table, Path file, String source, int headerLines, String delimiter) throws SQLException {
+    private void load(String table, Path file, String source, int headerLines, String delimiter, List<String> columns)
+            throws SQLException {
         try {
             Sql.exec(db, "CREATE TABLE " + table + " AS SELECT * FROM " + source);
         } catch (SQLException e) {
-            throw unreadable(file, e, headerLines, delimiter);
+            throw unreadable(file, e, headerLines, delimiter, columns);
         }
     }
 
@@ -84,21 +167,101 @@ final class InputValidator {
     private static final Pattern CSV_COLUMNS = Pattern.compile("Expected Number of Columns: (\\d+) Found: (\\d+)");
     private static final Pattern CSV_ORIGINAL = Pattern.compile("Original Line: ([^\\n]*)");
 
-    private static DataValidationException unreadable(Path file, SQLException e, int headerLines, String delimiter) {
+    private static DataValidationException unreadable(Path file, SQLException e, int headerLines, String delimiter,
+                                                      List<String> columns) {
         String msg = String.valueOf(e.getMessage());
         String name = file.getFileName().toString();
         Matcher line = CSV_LINE.matcher(msg);
-        Matcher columns = CSV_COLUMNS.matcher(msg);
+        Matcher columnCount = CSV_COLUMNS.matcher(msg);
         Matcher original = CSV_ORIGINAL.matcher(msg);
-        if (line.find() && columns.find()) {
-            return new DataValidationException(name, Long.parseLong(line.group(1)) - headerLines, null, "expected "
-                    + columns.group(1) + " '" + delimiter + "'-separated fields, found " + columns.group(2)
-                    + (original.find() ? " in '" + original.group(1) + "'" : ""));
+        boolean hasLine = line.find();
+        if (hasLine && msg.contains("Invalid unicode")) {
+            long lineNo = Long.parseLong(line.group(1));
+            return invalidUtf8(file, lineNo, lineNo - headerLines, delimiter, columns);
         }
-        int nl = msg.indexOf('\n', Math.min(msg.length(), 300));
-        return new DataValidationException(name, line.find(0) ? Long.parseLong(line.group(1)) - headerLines : null,
-                null, "expected a readable file of the documented layout, but it could not be parsed: "
-                + (nl > 0 ? msg.substring(0, nl) : msg));
+        if (hasLine && columnCount.find()) {
+            long lineNo = Long.parseLong(line.group(1));
+            String problem = "expected " + columnCount.group(1) + " '" + shown(delimiter) + "'-separated fields, found "
+                    + columnCount.group(2) + (original.find() ? " in '" + original.group(1) + "'" : "");
+            if (endsEarly(file, lineNo)) {
+                problem = "truncated file: the last row ends early and the file does not end with a line break: "
+                        + problem;
+            }
+            return new DataValidationException(name, lineNo - headerLines, null, problem);
+        }
+        String cause = duckDbMessage(msg);
+        if (cause.contains("No magic bytes") || cause.contains("too small to be a Parquet file")) {
+            return new DataValidationException(name, null, null, "truncated file: expected a complete Parquet file, "
+                    + "but it has no Parquet footer (" + cause + ")");
+        }
+        return new DataValidationException(name, hasLine ? Long.parseLong(line.group(1)) - headerLines : null,
+                null, "expected a readable file of the documented layout, but it could not be parsed: " + cause);
+    }
+
+    /** The first line of DuckDB's own error, without the JDBC driver's wrapper line. */
+    static String duckDbMessage(String msg) {
+        String m = msg.replace("Invalid Input Error: Attempting to execute an unsuccessful or closed pending query "
+                + "result", "").strip();
+        if (m.startsWith("Error: ")) m = m.substring("Error: ".length());
+        int nl = m.indexOf('\n');
+        return nl > 0 ? m.substring(0, nl).strip() : m;
+    }
+
+    /** Whether 1-based line {@code lineNo} is the file's last line and the file lacks a final line break. */
+    private static boolean endsEarly(Path file, long lineNo) {
+        if (file.getFileName().toString().endsWith(".gz")) return false;
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
+            long breaks = 0;
+            int last = -1;
+            for (int b; (b = in.read()) >= 0; last = b) if (b == '\n') breaks++;
+            return last != '\n' && last != -1 && breaks + 1 == lineNo;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Locates the first byte of line {@code lineNo} that is not valid UTF-8, and the column it falls in. */
+    private static DataValidationException invalidUtf8(Path file, long lineNo, long row, String delimiter,
+                                                       List<String> columns) {
+        String name = file.getFileName().toString();
+        String expectation = "wrong encoding: expected UTF-8 text";
+        byte[] bytes = lineBytes(file, lineNo);
+        if (bytes == null) return new DataValidationException(name, row, null, expectation + ", found invalid bytes");
+        var decoder = StandardCharsets.UTF_8.newDecoder();
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
+        var result = decoder.decode(in, out, true);
+        int at = result.isError() ? in.position() : 0;
+        String field = null;
+        if (delimiter != null && columns != null && !columns.isEmpty()) {
+            String prefix = new String(bytes, 0, at, StandardCharsets.ISO_8859_1);
+            int index = prefix.split(Pattern.quote(delimiter), -1).length - 1;
+            if (index < columns.size()) field = columns.get(index);
+        }
+        return new DataValidationException(name, row, field, expectation + ", found byte 0x"
+                + String.format("%02X", bytes[at] & 0xFF) + " at byte " + (at + 1) + " of the line, which is not valid "
+                + "UTF-8 (a Latin-1 or Windows-1252 file?)");
+    }
+
+    private static byte[] lineBytes(Path file, long lineNo) {
+        try (InputStream raw = Files.newInputStream(file);
+             InputStream in = new java.io.BufferedInputStream(file.getFileName().toString().endsWith(".gz")
+                     ? new GZIPInputStream(raw) : raw)) {
+            java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+            long current = 1;
+            for (int b; (b = in.read()) >= 0; ) {
+                if (b == '\n') {
+                    if (current == lineNo) return line.toByteArray();
+                    current++;
+                    line.reset();
+                } else if (current == lineNo && b != '\r') {
+                    line.write(b);
+                }
+            }
+            return current == lineNo && line.size() > 0 ? line.toByteArray() : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** Column names from the first line of a CSV (UTF-8 BOM, quotes and CRLF handled; gzip by extension). */
@@ -203,10 +366,18 @@ final class InputValidator {
             this.file = file;
         }
 
-        /** Ids must be integers in every format. */
+        /**
+         * Ids must be non-negative integers of at most 18 digits (so they fit a 64-bit integer) in every format. An
+         * id that is too long or negative gets its own message rather than the general one.
+         */
         Checks integerIds(String column) {
-            return add(column, "NOT coalesce(regexp_full_match(" + Sql.id(column)
-                    + ", '\\s*-?[0-9]{1,18}(\\.0*)?\\s*'), false)", "expected an integer id");
+            String c = Sql.id(column);
+            add(column, "coalesce(regexp_full_match(" + c + ", '\\s*-?[0-9]{19,}(\\.0*)?\\s*'), false)",
+                    "expected an integer id of at most 18 digits (it must fit a 64-bit integer)");
+            add(column, "NOT coalesce(regexp_full_match(" + c + ", '\\s*-?[0-9]{1,18}(\\.0*)?\\s*'), false)",
+                    "expected an integer id");
+            return add(column, "coalesce(regexp_full_match(" + c + ", '\\s*-[0-9]+(\\.0*)?\\s*'), false)",
+                    "expected a non-negative integer id");
         }
 
         /** Finite numbers; empty cells are allowed when {@code allowEmpty} (treated as missing). */
@@ -251,6 +422,9 @@ final class InputValidator {
                 String[] value = Sql.firstRow(db, "SELECT " + Sql.id(column) + " FROM " + table + " WHERE rowid = "
                         + firstBad[i]);
                 String got = value[0] == null ? "an empty value" : "'" + value[0] + "'";
+                if (value[0] != null && value[0].trim().equalsIgnoreCase(column)) {
+                    got += " (the header repeated as a data row, e.g. files concatenated with their headers?)";
+                }
                 throw new DataValidationException(file, Long.parseLong(firstBad[i]) + 1, column,
                         checks.get(i)[2] + ", got " + got);
             }

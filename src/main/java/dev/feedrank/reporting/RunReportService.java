@@ -2,6 +2,7 @@ package dev.feedrank.reporting;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.feedrank.persistence.DataValidationCheckEntity;
 import dev.feedrank.persistence.GateCheckEntity;
 import dev.feedrank.persistence.ModelVersionEntity;
 import dev.feedrank.persistence.PipelineRunEntity;
@@ -12,6 +13,8 @@ import dev.feedrank.reporting.RunReport.CurvePoint;
 import dev.feedrank.reporting.RunReport.GateView;
 import dev.feedrank.reporting.RunReport.ModelView;
 import dev.feedrank.reporting.RunReport.StageView;
+import dev.feedrank.reporting.RunReport.ValidationCheckView;
+import dev.feedrank.reporting.RunReport.ValidationView;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -167,7 +170,24 @@ public class RunReportService {
         }
         return new RunReport(run.id, run.trigger, run.status, run.dataset, run.outcome, run.error, run.createdAt,
                 run.startedAt, run.finishedAt, stages, metrics, baseline, run.championVersion, champion, gate, model, readConfig(run.configSnapshot),
-                run.cacheHit, run.resumeCount, run.stopRequested == null ? null : run.stopRequested + " by " + run.stopRequestedBy);
+                run.cacheHit, run.resumeCount, run.stopRequested == null ? null : run.stopRequested + " by " + run.stopRequestedBy,
+                validation(run.id));
+    }
+
+    private static ValidationView validation(long runId) {
+        List<ValidationCheckView> checks = new ArrayList<>();
+        Long compared = null;
+        int errors = 0;
+        int warnings = 0;
+        for (DataValidationCheckEntity c : DataValidationCheckEntity.<DataValidationCheckEntity>list("runId = ?1 order by id", runId)) {
+            checks.add(new ValidationCheckView(c.name, c.scope, c.severity, c.passed, c.observed, c.expected, c.previous,
+                    c.previousRunId, c.detail));
+            if (c.previousRunId != null) compared = c.previousRunId;
+            if (!c.passed && "error".equals(c.severity)) errors++;
+            if (!c.passed && "warning".equals(c.severity)) warnings++;
+        }
+        return checks.isEmpty() ? null : new ValidationView(errors == 0, compared, errors, warnings, checks);
+
     }
 
     private Map<String, String> readMap(String text) {

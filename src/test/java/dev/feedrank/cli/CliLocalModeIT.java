@@ -82,7 +82,9 @@ class CliLocalModeIT {
         assertEquals(0, r.exit(), () -> r.stderr());
         JsonNode json = new ObjectMapper().readTree(r.stdout());
         assertEquals("SUCCEEDED", json.get("status").asText(), r.stdout());
-        assertEquals(5, json.get("stages").size());
+        assertEquals(6, json.get("stages").size());
+        assertEquals("validate-data", json.get("stages").get(1).get("name").asText());
+        assertTrue(json.get("validation").get("passed").asBoolean(), json.toString());
         assertTrue(json.get("model").get("promoted").asBoolean());
         assertTrue(json.get("model").get("version").asText().startsWith("v"));
         assertTrue(json.get("metrics").get("auc").asDouble() > 0.7);

@@ -36,6 +36,10 @@ class InputValidationTest {
     static final String MOVIES = "movieId,title,genres\n1,A (1995),Drama\n2,B (1996),Comedy\n";
     static final String INTERACTIONS = "user_id,item_id,timestamp\n";
     static final long FUTURE = Instant.now().getEpochSecond() + 10 * 86_400;
+    /** Content prefixes: write the rest as UTF-16 (with byte-order mark) or Latin-1, or gzip / write it and cut it. */
+    static final String UTF16 = "\u0000utf-16\u0000";
+    static final String LATIN1 = "\u0000latin-1\u0000";
+    static final String CUT = "\u0000cut\u0000";
 
     static Arguments c(String name, String spec, String file, Long row, String field, List<String> expected,
                        String... files) {
@@ -118,7 +122,49 @@ class InputValidationTest {
                         "interactions.csv", INTERACTIONS + "1,2,1600000000\n", "items.csv", "item_id,popularity\n1,1\n"),
                 c("no positive in the train window", "csv", "interactions.csv", null, "click",
                         List.of("expected at least one positive"),
-                        "interactions.csv", "user_id,item_id,timestamp,click\n1,2,1600000000,0\n1,3,1600000001,0\n"));
+                        "interactions.csv", "user_id,item_id,timestamp,click\n1,2,1600000000,0\n1,3,1600000001,0\n"),
+                // --- kinds added with the validate-data stage -------------------------------------------------
+                c("wrong delimiter (semicolons)", "csv", "interactions.csv", null, null,
+                        List.of("wrong delimiter: expected ','-separated columns", "looks ';'-separated"),
+                        "interactions.csv", "user_id;item_id;timestamp\n1;2;1600000000\n"),
+                c("wrong delimiter (tabs)", "movielens", "ratings.csv", null, null,
+                        List.of("wrong delimiter", "looks '\\t'-separated"),
+                        "ratings.csv", "userId\tmovieId\trating\ttimestamp\n1\t1\t4.0\t964982703\n", "movies.csv", MOVIES),
+                c("duplicate header column", "csv", "interactions.csv", null, "user_id",
+                        List.of("duplicate header: expected unique column names", "'user_id' as columns 1 and 4"),
+                        "interactions.csv", "user_id,item_id,timestamp,user_id\n1,2,1600000000,1\n"),
+                c("header repeated inside the data", "csv", "interactions.csv", 2L, "user_id",
+                        List.of("expected an integer id, got 'user_id' (the header repeated as a data row"),
+                        "interactions.csv", INTERACTIONS + "1,2,1600000000\n" + INTERACTIONS + "1,3,1600000001\n"),
+                c("negative user id", "csv", "interactions.csv", 2L, "user_id",
+                        List.of("expected a non-negative integer id, got '-5'"),
+                        "interactions.csv", INTERACTIONS + "1,2,1600000000\n-5,2,1600000001\n"),
+                c("negative 100K item id", "movielens", "u.data", 1L, "item_id",
+                        List.of("expected a non-negative integer id, got '-2'"),
+                        "u.data", "1\t-2\t3\t881250949\n"),
+                c("huge item id (beyond 64 bits)", "csv", "interactions.csv", 1L, "item_id",
+                        List.of("expected an integer id of at most 18 digits", "got '123456789012345678901234'"),
+                        "interactions.csv", INTERACTIONS + "1,123456789012345678901234,1600000000\n"),
+                c("all-null feature column", "csv", "items.csv", null, "quality",
+                        List.of("all-null column: expected at least one value, found all 2 rows empty"),
+                        "interactions.csv", INTERACTIONS + "1,2,1600000000\n", "items.csv", "item_id,quality\n1,\n2,\n"),
+                c("truncated file (last row cut)", "csv", "interactions.csv", 3L, null,
+                        List.of("truncated file: the last row ends early", "expected 3 ','-separated fields, found 2 in '1,4'"),
+                        "interactions.csv", INTERACTIONS + "1,2,1600000000\n1,3,1600000001\n1,4"),
+                c("truncated gzip file", "csv", "interactions.csv.gz", null, null,
+                        List.of("truncated file: expected a complete gzip stream"),
+                        "interactions.csv.gz", CUT + INTERACTIONS + "1,2,1600000000\n1,3,1600000001\n"),
+                c("truncated Parquet file", "parquet", "interactions.parquet", null, null,
+                        List.of("truncated file: expected a complete Parquet file", "no Parquet footer"),
+                        "interactions.parquet", CUT + "SELECT i AS user_id, i AS item_id, 1600000000 + i AS \"timestamp\" "
+                                + "FROM range(1, 2000) t(i)"),
+                c("UTF-16 file", "csv", "interactions.csv", null, null,
+                        List.of("wrong encoding: expected UTF-8 text, found UTF-16", "byte-order mark FF FE"),
+                        "interactions.csv", UTF16 + INTERACTIONS + "1,2,1600000000\n"),
+                c("Latin-1 bytes in a UTF-8 file", "movielens", "movies.csv", 2L, "title",
+                        List.of("wrong encoding: expected UTF-8 text, found byte 0xE9", "not valid UTF-8"),
+                        "ratings.csv", RATINGS + "1,1,4.0,964982703\n", "movies.csv",
+                        LATIN1 + "movieId,title,genres\n1,A (1995),Drama\n2,Caf\u00e9 (1996),Comedy\n"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -128,12 +174,35 @@ class InputValidationTest {
         Files.createDirectories(folder);
         for (int i = 0; i < c.files().size(); i += 2) {
             String name = c.files().get(i);
+            String content = c.files().get(i + 1);
+            boolean cut = content.startsWith(CUT);
+            if (cut) content = content.substring(CUT.length());
+            Path file = folder.resolve(name);
             if (name.endsWith(".parquet")) {
                 try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement st = db.createStatement()) {
-                    st.execute("COPY (" + c.files().get(i + 1) + ") TO '" + folder.resolve(name) + "' (FORMAT PARQUET)");
+                    st.execute("COPY (" + content + ") TO '" + file + "' (FORMAT PARQUET)");
                 }
+            } else if (name.endsWith(".gz")) {
+                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                try (var gz = new java.util.zip.GZIPOutputStream(bytes)) {
+                    gz.write(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+                Files.write(file, bytes.toByteArray());
+            } else if (content.startsWith(UTF16)) {
+                byte[] text = content.substring(UTF16.length()).getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
+                byte[] withBom = new byte[text.length + 2];
+                withBom[0] = (byte) 0xFF; // as Windows tools write "Unicode" text
+                withBom[1] = (byte) 0xFE;
+                System.arraycopy(text, 0, withBom, 2, text.length);
+                Files.write(file, withBom);
+            } else if (content.startsWith(LATIN1)) {
+                Files.write(file, content.substring(LATIN1.length()).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
             } else {
-                TestData.write(folder, name, c.files().get(i + 1));
+                TestData.write(folder, name, content);
+            }
+            if (cut) { // keep the first half: a file whose copy or download stopped early
+                byte[] all = Files.readAllBytes(file);
+                Files.write(file, java.util.Arrays.copyOf(all, all.length / 2));
             }
         }
         DataValidationException e = assertThrows(DataValidationException.class, () -> new DatasetPreparer()

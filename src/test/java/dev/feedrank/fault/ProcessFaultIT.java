@@ -90,9 +90,9 @@ class ProcessFaultIT {
             System.out.printf("kill -9 recovery: resume took %.1f s after the kill%n", (System.nanoTime() - killedAt) / 1e9);
             assertEquals("SUCCEEDED", run.get("status").asText(), run.toString());
             assertEquals(1, run.get("resumeCount").asInt());
-            assertEquals(List.of("prepare-data:1:SUCCEEDED", "train:1:FAILED", "train:2:SUCCEEDED", "evaluate:1:SUCCEEDED",
-                    "gate:1:SUCCEEDED", "export:1:SUCCEEDED"), stages(run));
-            assertEquals("interrupted", run.get("stages").get(1).get("error").asText());
+            assertEquals(List.of("prepare-data:1:SUCCEEDED", "validate-data:1:SUCCEEDED", "train:1:FAILED", "train:2:SUCCEEDED",
+                    "evaluate:1:SUCCEEDED", "gate:1:SUCCEEDED", "export:1:SUCCEEDED"), stages(run));
+            assertEquals("interrupted", run.get("stages").get(2).get("error").asText());
             assertTrue(log.contains("resuming at epoch"), "training continued from its checkpoint:\n" + AppProcess.tail(log));
             assertTrue(run.get("model").get("promoted").asBoolean());
 
@@ -128,8 +128,8 @@ class ProcessFaultIT {
             assertEquals(0, resume.awaitExit(Duration.ofMinutes(10)), resume::stderrText);
             JsonNode run = json(resume);
             assertEquals("SUCCEEDED", run.get("status").asText(), run.toString());
-            assertEquals("train:1:FAILED", stages(run).get(1));
-            assertEquals("interrupted", run.get("stages").get(1).get("error").asText());
+            assertEquals("train:1:FAILED", stages(run).get(2));
+            assertEquals("interrupted", run.get("stages").get(2).get("error").asText());
             assertTrue(resume.stderrText().contains("resuming at epoch"), "training continued from the checkpoint written at SIGTERM");
         }
     }

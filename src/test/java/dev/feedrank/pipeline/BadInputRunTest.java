@@ -2,6 +2,7 @@ package dev.feedrank.pipeline;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -15,7 +16,10 @@ import java.util.stream.Stream;
 import static dev.feedrank.testing.TestTokens.asViewer;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Bad input fails the run at prepare-data with a message naming file, row and field; nothing downstream runs. */
+/**
+ * Bad input fails the run at prepare-data with a message naming file, row and field; nothing downstream runs. A
+ * dataset that reads well but cannot train a ranking model (one user) fails at validate-data.
+ */
 @QuarkusTest
 class BadInputRunTest {
 
@@ -31,7 +35,15 @@ class BadInputRunTest {
                 Arguments.of("empty dataset", "user_id,item_id,timestamp\n", List.of("interactions.csv")),
                 Arguments.of("NaN feature", ok + "#items.csv\nitem_id,quality\n10,0.5\n11,NaN\n",
                         List.of("items.csv", "row 2", "quality")),
-                Arguments.of("missing file", null, List.of("interactions")));
+                Arguments.of("missing file", null, List.of("interactions")),
+                Arguments.of("wrong delimiter", "user_id;item_id;timestamp\n1;10;1600000000\n",
+                        List.of("interactions.csv", "wrong delimiter", "';'-separated")),
+                Arguments.of("duplicate header", "user_id,item_id,timestamp,item_id\n1,10,1600000000,10\n",
+                        List.of("interactions.csv", "field item_id", "duplicate header")),
+                Arguments.of("negative id", "user_id,item_id,timestamp\n1,10,1600000000\n2,-11,1600000100\n",
+                        List.of("interactions.csv", "row 2", "item_id", "non-negative")),
+                Arguments.of("all-null feature column", ok + "#items.csv\nitem_id,quality\n10,\n11,\n",
+                        List.of("items.csv", "quality", "all-null column")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -53,5 +65,22 @@ class BadInputRunTest {
         assertNull(run.get("model"));
         String after = asViewer().get("/api/aliases/production").then().extract().path("version");
         assertEquals(before, after, "a failed run never moves production");
+    }
+
+    @Test
+    void aOneUserDatasetPreparesButFailsAtValidateData(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder("user_id,item_id,timestamp\n");
+        for (int i = 0; i < 300; i++) csv.append("7,").append(100 + i).append(',').append(1_600_000_000 + i).append('\n');
+        Files.writeString(dir.resolve("interactions.csv"), csv);
+        String before = asViewer().get("/api/aliases/production").then().extract().path("version");
+        JsonPath run = RunApi.runToEnd("csv:" + dir, RunApi.small());
+        assertEquals("FAILED", run.getString("status"));
+        assertEquals(List.of("prepare-data", "validate-data"), run.getList("stages.name"), "nothing trains");
+        String error = run.getString("error");
+        assertTrue(error.startsWith("validate-data: data validation failed: "), error);
+        assertTrue(error.contains("min-users: observed 1, expected >= 10 (interactions.csv: distinct user ids"), error);
+        assertFalse(run.getBoolean("validation.passed"));
+        assertNull(run.get("model"));
+        assertEquals(before, asViewer().get("/api/aliases/production").then().extract().path("version"));
     }
 }

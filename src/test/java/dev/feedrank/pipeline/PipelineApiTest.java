@@ -37,7 +37,7 @@ class PipelineApiTest {
     public static class FreshServices implements QuarkusTestProfile {
     }
 
-    static final List<String> STAGES = List.of("prepare-data", "train", "evaluate", "gate", "export");
+    static final List<String> STAGES = List.of("prepare-data", "validate-data", "train", "evaluate", "gate", "export");
 
     @Inject
     ObjectStorage storage;
@@ -52,7 +52,8 @@ class PipelineApiTest {
         assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
         assertEquals("PROMOTED", run.getString("outcome"));
         assertEquals(STAGES, run.getList("stages.name"));
-        assertEquals(List.of("SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"), run.getList("stages.status"));
+        assertEquals(List.of("SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"), run.getList("stages.status"));
+        assertTrue(run.getBoolean("validation.passed"), () -> "validation: " + run.getString("validation"));
         assertTrue(run.getDouble("metrics.auc") >= 0.70, "auc " + run.getDouble("metrics.auc"));
         assertTrue(run.getDouble("metrics['ndcg@10']") > run.getDouble("baseline['ndcg@10']"));
         for (String k : List.of("logloss", "accuracy", "precision", "recall", "ndcg@50", "recall@10", "hr@10", "precision@10", "mrr@10")) {

@@ -44,9 +44,11 @@ class RunLifecycleTest {
     public static class Lifecycle implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
+            // runs here use different dataset sizes on purpose (drift is tested in DataValidationRunTest)
             return Map.of("feedrank.runs.heartbeat-seconds", "1",
                     "feedrank.stages.backoff-initial-ms", "100",
-                    "feedrank.stages.backoff-max-ms", "400");
+                    "feedrank.stages.backoff-max-ms", "400",
+                    "feedrank.validation.drift-severity", "warning");
         }
 
         @Override
