@@ -26,7 +26,7 @@ class RunReportFormatTest {
                 Instant.EPOCH, Instant.EPOCH, Instant.EPOCH, List.of(
                         new RunReport.StageView("prepare-data", 1, "SUCCEEDED", Instant.EPOCH, Instant.EPOCH, 1200L, null, Map.of(), null),
                         new RunReport.StageView("validate-data", 1, "FAILED", Instant.EPOCH, Instant.EPOCH, 30L, "data validation failed", Map.of(), null)),
-                Map.of(), Map.of(), null, Map.of(), null, null, Map.of(), validation);
+                Map.of(), Map.of(), null, Map.of(), null, null, Map.of(), null, 0, null, validation);
         String text = RunReportFormat.text(r);
         assertTrue(text.contains("data validation: FAILED (3 checks, 1 failed, 1 warnings, compared with run 4)"), text);
         assertTrue(text.matches("(?s).*\n  FAIL +row-count-change +observed 90000, expected within ±50.0% of the previous count, "
