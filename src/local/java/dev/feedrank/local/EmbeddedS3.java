@@ -22,6 +22,11 @@ public final class EmbeddedS3 implements AutoCloseable {
 
     /** @param folder where objects are kept, or null to keep them in memory */
     public static EmbeddedS3 start(Path folder, String accessKey, String secretKey) throws Exception {
+        return start(folder, accessKey, secretKey, 0);
+    }
+
+    /** @param port a fixed port (to restart a server where clients expect it), or 0 for any free one */
+    public static EmbeddedS3 start(Path folder, String accessKey, String secretKey, int port) throws Exception {
         Properties props = new Properties();
         props.setProperty("jclouds.identity", accessKey);
         props.setProperty("jclouds.credential", secretKey);
@@ -33,7 +38,7 @@ public final class EmbeddedS3 implements AutoCloseable {
         }
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(BlobStores.create(store, props))
-                .endpoint(URI.create("http://127.0.0.1:0"))
+                .endpoint(URI.create("http://127.0.0.1:" + port))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
                 .build();
         proxy.start();

@@ -121,26 +121,6 @@ class RunLifecycleTest {
         assertThat(firstError, containsString("transient; attempt 1 of 3, retrying in"));
     }
 
-    @Test
-    @Order(3)
-    void storageThatStaysDownFailsTheRunAfterItsAttemptsAndLeavesProductionAlone() throws Exception {
-        String production = productionVersion();
-        FaultInjectingObjectStorage.failPrefix.set("models/");
-        FaultInjectingObjectStorage.failPuts.set(1000);
-        JsonPath run = RunApi.runToEnd("synthetic", RunApi.small("train.seed", "7"));
-        assertEquals("FAILED", run.getString("status"));
-        assertThat(run.getString("error"), startsWith("export: "));
-        assertEquals(List.of("1:FAILED", "2:FAILED", "3:FAILED"), attempts(run, "export"));
-        assertEquals(production, productionVersion(), "a failed run never moves production");
-        // the store is back: resume continues at export, everything before it is reused
-        FaultInjectingObjectStorage.reset();
-        asOperator().post("/api/runs/" + run.getLong("runId") + "/resume").then().statusCode(202);
-        JsonPath resumed = RunApi.await(run.getLong("runId"), Duration.ofMinutes(5));
-        assertEquals("SUCCEEDED", resumed.getString("status"), () -> "resume failed: " + resumed.getString("error"));
-        assertEquals(List.of("1:SUCCEEDED"), attempts(resumed, "train"));
-        assertEquals(List.of("1:FAILED", "2:FAILED", "3:FAILED", "4:SUCCEEDED"), attempts(resumed, "export"));
-    }
-
     /** The version aliased production, or null when there is none. */
     static String productionVersion() {
         var response = asViewer().get("/api/aliases/production");
@@ -224,5 +204,48 @@ class RunLifecycleTest {
         JsonPath recomputed = RunApi.await(third, Duration.ofMinutes(5));
         assertEquals(false, recomputed.get("cacheHit"));
         assertEquals("false", recomputed.getString("config.cache"));
+    }
+
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.datasource.jdbc.url")
+    String jdbcUrl;
+
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.datasource.username")
+    String dbUser;
+
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.datasource.password", defaultValue = "")
+    String dbPassword;
+
+    /** Terminates every other connection to this database (what a PostgreSQL restart or failover does to a pool). */
+    int terminateBackends() throws Exception {
+        try (var c = java.sql.DriverManager.getConnection(jdbcUrl, dbUser, dbPassword);
+             var s = c.createStatement();
+             var r = s.executeQuery("select count(pg_terminate_backend(pid)) from pg_stat_activity "
+                     + "where datname = current_database() and pid <> pg_backend_pid()")) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+
+    @Test
+    @Order(9)
+    void droppedDatabaseConnectionsMidRunLeaveNoRunStuckAndTheRunFinishes() throws Exception {
+        long id = RunApi.start("synthetic", longTraining("train.epochs", "6", "train.early-stopping-patience", "6"));
+        RunApi.awaitStageProgress(id, "train", "epoch 2/6", Duration.ofMinutes(5));
+        int killed = 0;
+        for (int i = 0; i < 3; i++) {
+            killed += terminateBackends();
+            Thread.sleep(1500);
+        }
+        System.out.printf("terminated %d PostgreSQL backends during run %d%n", killed, id);
+        assertTrue(killed > 0, "there were pooled connections to drop");
+        JsonPath run = RunApi.await(id, Duration.ofMinutes(10));
+        if (!"SUCCEEDED".equals(run.getString("status"))) {
+            // failing cleanly is allowed; it must then be resumable
+            assertEquals("FAILED", run.getString("status"), run.prettify());
+            asOperator().post("/api/runs/" + id + "/resume").then().statusCode(202);
+            run = RunApi.await(id, Duration.ofMinutes(10));
+        }
+        assertEquals("SUCCEEDED", run.getString("status"), run.prettify());
+        assertEquals(0, asViewer().get("/api/runs?status=RUNNING").then().extract().jsonPath().getLong("total"), "no run stuck RUNNING");
     }
 }

@@ -24,15 +24,38 @@ public class FeedrankTestServices implements QuarkusTestResourceLifecycleManager
     static final String ACCESS = "test-access";
     static final String SECRET = "test-secret-key";
 
-    private EmbeddedS3 s3;
+    private static volatile FeedrankTestServices current;
+
+    private volatile EmbeddedS3 s3;
+    private Path s3Folder;
+    private int s3Port;
     private EmbeddedPostgresServer embeddedPg;
     private String database;
+
+    /** Stops the S3 server of the running test application (connections are refused until {@link #startS3()}). */
+    public static synchronized void stopS3() throws Exception {
+        FeedrankTestServices c = current;
+        if (c.s3 != null) c.s3.close();
+        c.s3 = null;
+    }
+
+    /** Starts it again on the same port with the objects it had. */
+    public static synchronized void startS3() throws Exception {
+        FeedrankTestServices c = current;
+        if (c.s3 == null) c.s3 = EmbeddedS3.start(c.s3Folder, ACCESS, SECRET, c.s3Port);
+    }
 
     @Override
     public Map<String, String> start() {
         Map<String, String> config = new HashMap<>();
         try {
-            s3 = EmbeddedS3.start(null, ACCESS, SECRET);
+            // objects in a folder on a fixed port, so a test can stop the server and start it again
+            s3Folder = java.nio.file.Files.createDirectories(Path.of("target", "test-s3", UUID.randomUUID().toString()));
+            try (var socket = new java.net.ServerSocket(0)) {
+                s3Port = socket.getLocalPort();
+            }
+            s3 = EmbeddedS3.start(s3Folder, ACCESS, SECRET, s3Port);
+            current = this;
             config.put("feedrank.storage.endpoint", s3.endpoint());
             config.put("feedrank.storage.access-key", ACCESS);
             config.put("feedrank.storage.secret-key", SECRET);
