@@ -8,7 +8,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
 import dev.feedrank.data.FeatureTable;
 
 import java.io.ByteArrayInputStream;
@@ -88,6 +90,18 @@ public final class TwoTowerModel implements AutoCloseable {
             block.loadParameters(manager(), new DataInputStream(new ByteArrayInputStream(bytes)));
         } catch (MalformedModelException e) {
             throw new IOException(e);
+        }
+    }
+
+    /**
+     * Loads parameters to continue training them: like {@link #loadParameters}, then marks the new arrays of the
+     * trainable parameters as requiring gradients (loading replaces the arrays, and only a model loaded through
+     * {@code Model.load} gets that from {@code newTrainer}). Call before creating the trainer.
+     */
+    public void loadTrainableParameters(byte[] bytes) throws IOException {
+        loadParameters(bytes);
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            if (p.getValue().requiresGradient()) p.getValue().getArray().setRequiresGradient(true);
         }
     }
 

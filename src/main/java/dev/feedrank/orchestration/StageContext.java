@@ -38,4 +38,12 @@ public interface StageContext {
 
     /** Final outcome of the run, e.g. PROMOTED or REJECTED, and the model version it produced. */
     void outcome(String outcome, String modelVersion);
+
+    /**
+     * Whether the run was asked to stop (e.g. cancelled); long stages poll this and stop cooperatively at a point
+     * they can resume from. The default never asks.
+     */
+    default boolean stopRequested() {
+        return false;
+    }
 }
