@@ -19,6 +19,8 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A two-tower model held in native memory: the block, its parameters, and inference helpers that compute the
@@ -85,11 +87,20 @@ public final class TwoTowerModel implements AutoCloseable {
         return save(block);
     }
 
+    /** Replaces the parameters; the replaced arrays are freed (loading allocates new ones). */
     public void loadParameters(byte[] bytes) throws IOException {
+        List<NDArray> before = new ArrayList<>();
+        for (Pair<String, Parameter> p : block.getParameters()) before.add(p.getValue().getArray());
         try {
             block.loadParameters(manager(), new DataInputStream(new ByteArrayInputStream(bytes)));
         } catch (MalformedModelException e) {
             throw new IOException(e);
+        } finally {
+            int i = 0;
+            for (Pair<String, Parameter> p : block.getParameters()) {
+                NDArray old = before.get(i++);
+                if (old != null && old != p.getValue().getArray()) old.close();
+            }
         }
     }
 

@@ -61,20 +61,27 @@ class TrainingMemoryTest {
         // a stopped training closes its model, so nothing stays behind
         byte[] from = null;
         List<Double> cycleRss = new ArrayList<>();
+        List<Integer> arraysAtStop = new ArrayList<>();
         for (int cycle = 0; cycle < 6; cycle++) {
             byte[][] cp = new byte[1][];
             int[] seen = {0};
             byte[] resumeFrom = from;
             assertThrows(TrainingStoppedException.class, () -> new TwoTowerTrainer().train(data, s, new TrainingListener() {
                 @Override public boolean stopRequested() { return ++seen[0] >= 2; }
-                @Override public void checkpoint(byte[] state) { cp[0] = state; }
+                @Override public void checkpoint(byte[] state) {
+                    cp[0] = state;
+                    arraysAtStop.add(liveArrays());
+                }
             }, resumeFrom));
             from = cp[0];
             assertEquals(arraysBefore, liveArrays(), "NDArrays left behind by stopped training #" + (cycle + 1));
             System.gc();
             cycleRss.add(Math.round(rssMb() * 10) / 10.0);
         }
-        System.out.printf(Locale.ROOT, "RSS after each stop/resume cycle (MB): %s%n", cycleRss);
+        System.out.printf(Locale.ROOT, "RSS after each stop/resume cycle (MB): %s; live NDArrays at each stop: %s%n", cycleRss, arraysAtStop);
+        // a resumed training holds as many arrays as a fresh one (the loaded parameters replace, not add to, the
+        // initial ones; the restored moments replace the ones Adam would have created)
+        assertEquals(List.of(arraysAtStop.get(0)), arraysAtStop.stream().distinct().toList(), arraysAtStop.toString());
         assertEquals(12, TrainingCheckpoint.decode(from).batchesDone());
     }
 
