@@ -8,7 +8,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
 import dev.feedrank.data.FeatureTable;
 
 import java.io.ByteArrayInputStream;
@@ -17,6 +19,8 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A two-tower model held in native memory: the block, its parameters, and inference helpers that compute the
@@ -83,11 +87,32 @@ public final class TwoTowerModel implements AutoCloseable {
         return save(block);
     }
 
+    /** Replaces the parameters; the replaced arrays are freed (loading allocates new ones). */
     public void loadParameters(byte[] bytes) throws IOException {
+        List<NDArray> before = new ArrayList<>();
+        for (Pair<String, Parameter> p : block.getParameters()) before.add(p.getValue().getArray());
         try {
             block.loadParameters(manager(), new DataInputStream(new ByteArrayInputStream(bytes)));
         } catch (MalformedModelException e) {
             throw new IOException(e);
+        } finally {
+            int i = 0;
+            for (Pair<String, Parameter> p : block.getParameters()) {
+                NDArray old = before.get(i++);
+                if (old != null && old != p.getValue().getArray()) old.close();
+            }
+        }
+    }
+
+    /**
+     * Loads parameters to continue training them: like {@link #loadParameters}, then marks the new arrays of the
+     * trainable parameters as requiring gradients (loading replaces the arrays, and only a model loaded through
+     * {@code Model.load} gets that from {@code newTrainer}). Call before creating the trainer.
+     */
+    public void loadTrainableParameters(byte[] bytes) throws IOException {
+        loadParameters(bytes);
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            if (p.getValue().requiresGradient()) p.getValue().getArray().setRequiresGradient(true);
         }
     }
 

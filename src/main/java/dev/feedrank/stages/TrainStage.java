@@ -13,7 +13,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.Locale;
 
-/** train: the two-tower model on the prepared dataset; the best checkpoint by validation AUC goes to S3. */
+/**
+ * train: the two-tower model on the prepared dataset; the best checkpoint by validation AUC goes to S3, and so does
+ * the full training state after every epoch and when the run asks to stop ({@code last.state}). When a run finds
+ * its {@code last.state} at the start of this stage (a resumed run), training continues from there.
+ */
 @ApplicationScoped
 public class TrainStage implements Stage {
 
@@ -40,6 +44,13 @@ public class TrainStage implements Stage {
         PreparedDataset data = datasets.dataset(ctx);
         TrainingSettings settings = TrainingSettings.from(ctx.config().train());
         String checkpointKey = "runs/" + ctx.runId() + "/checkpoints/best.params";
+        String stateKey = lastStateKey(ctx.runId());
+        byte[] resumeFrom = null;
+        if (storage.exists(stateKey)) {
+            resumeFrom = storage.get(stateKey);
+            ctx.artifact("last-checkpoint", stateKey);
+            ctx.progress(String.format(Locale.ROOT, "found training state %s (%d bytes): continuing from it", stateKey, resumeFrom.length));
+        }
         TrainingResult result = new TwoTowerTrainer().train(data, settings, new TrainingListener() {
             @Override
             public void progress(String line) {
@@ -61,7 +72,18 @@ public class TrainStage implements Stage {
             public void bestCheckpoint(int epoch, double auc, byte[] parameters) throws Exception {
                 storage.put(checkpointKey, parameters, "application/octet-stream");
             }
-        });
+
+            @Override
+            public boolean stopRequested() {
+                return ctx.stopRequested();
+            }
+
+            @Override
+            public void checkpoint(byte[] state) throws Exception {
+                storage.put(stateKey, state, "application/octet-stream");
+                ctx.artifact("last-checkpoint", stateKey);
+            }
+        }, resumeFrom);
         ctx.closeAtEnd(result.model());
         ctx.share(TrainingResult.class, result);
         ctx.artifact("checkpoint", checkpointKey);
@@ -69,5 +91,10 @@ public class TrainStage implements Stage {
         ctx.metric("model", "best_epoch", result.bestEpoch(), "validation", null);
         ctx.metric("model", "epochs_run", result.curve().size(), "train", null);
         ctx.metric("model", "train_seconds", result.seconds(), "train", null);
+    }
+
+    /** Where a run's training state (for resuming) is kept. */
+    public static String lastStateKey(long runId) {
+        return "runs/" + runId + "/checkpoints/last.state";
     }
 }

@@ -39,4 +39,20 @@ public final class ReduceLrOnPlateau {
     public double learningRate() {
         return lr;
     }
+
+    /** What a checkpoint needs to continue the schedule: the best metric so far, the bad epochs, the learning rate. */
+    public record State(double best, int badEpochs, double learningRate) {
+    }
+
+    public State state() {
+        return new State(best, badEpochs, lr);
+    }
+
+    /** Continues from a saved state (factor and patience come from the settings, which the checkpoint pins). */
+    public void restore(State s) {
+        if (s.badEpochs() < 0) throw new IllegalArgumentException("bad epochs must not be negative: " + s.badEpochs());
+        this.best = s.best();
+        this.badEpochs = s.badEpochs();
+        this.lr = s.learningRate();
+    }
 }

@@ -13,4 +13,20 @@ public interface TrainingListener {
     /** A new best model by validation AUC; {@code parameters} is its full parameter file. */
     default void bestCheckpoint(int epoch, double validationAuc, byte[] parameters) throws Exception {
     }
+
+    /**
+     * Asked after every batch (after the optimizer step). When it answers true the trainer writes a checkpoint of
+     * the exact position through {@link #checkpoint} and throws {@link TrainingStoppedException}.
+     */
+    default boolean stopRequested() {
+        return false;
+    }
+
+    /**
+     * The full training state ({@link TrainingCheckpoint#encode()}): at the end of every epoch and when stopping on
+     * request. Passing it to {@link TwoTowerTrainer#train(dev.feedrank.data.PreparedDataset, TrainingSettings,
+     * TrainingListener, byte[])} continues the training from there. An exception thrown here fails the training.
+     */
+    default void checkpoint(byte[] state) throws Exception {
+    }
 }

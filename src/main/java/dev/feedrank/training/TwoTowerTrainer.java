@@ -12,8 +12,9 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Adam;
+import ai.djl.nn.Parameter;
 import ai.djl.training.tracker.Tracker;
+import ai.djl.util.Pair;
 import dev.feedrank.data.Examples;
 import dev.feedrank.data.FeatureTable;
 import dev.feedrank.data.PreparedDataset;
@@ -23,14 +24,21 @@ import dev.feedrank.model.EmbeddingScores;
 import dev.feedrank.model.ModelSpec;
 import dev.feedrank.model.TwoTowerModel;
 
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * The design document's training loop in DJL: Adam, binary cross-entropy on logits, ReduceLROnPlateau on
  * validation AUC (mode max), the best checkpoint by validation AUC, early stopping. Feature tables and examples
  * stay in native memory; each batch is gathered by index there.
+ *
+ * <p>Training can stop between two batches ({@link TrainingListener#stopRequested()}) and continue later from the
+ * {@link TrainingCheckpoint} it hands to {@link TrainingListener#checkpoint(byte[])} then and after every epoch.
  */
 public final class TwoTowerTrainer {
 
@@ -48,129 +56,280 @@ public final class TwoTowerTrainer {
         }
     }
 
+    /** Trains from scratch. */
     public TrainingResult train(PreparedDataset data, TrainingSettings s, TrainingListener listener) throws Exception {
+        return train(data, s, listener, null);
+    }
+
+    /**
+     * Trains from scratch ({@code resumeFrom} null) or continues from a checkpoint written by
+     * {@link TrainingListener#checkpoint(byte[])} of a training with the same settings and data (anything else is
+     * refused with {@link TrainingCheckpoint.IncompatibleCheckpointException}).
+     *
+     * <p>Determinism: each epoch's shuffle is a function of (seed, epoch), and the engine's random generator (dropout,
+     * cold-start masks) is reseeded from (seed, epoch, batch) before every batch. A resumed training therefore sees
+     * the same data order and the same random numbers as an uninterrupted one, and with Adam's moments, the learning
+     * rate and the plateau state restored it reproduces it on this CPU engine (the tests hold it to that); on other
+     * hardware or engine builds only "within tolerance" is promised, as for any two trainings.
+     */
+    public TrainingResult train(PreparedDataset data, TrainingSettings s, TrainingListener listener, byte[] resumeFrom) throws Exception {
         DjlRuntime.ensureOffline();
-        Engine.getInstance().setRandomSeed((int) s.seed());
         FeatureTable users = data.users();
         FeatureTable items = data.items();
         ModelSpec spec = new ModelSpec(users.vocabSize(), users.width(), items.vocabSize(), items.width(),
                 s.idEmbeddingDim(), s.embeddingDim());
+        TrainingCheckpoint.Fingerprint fingerprint = TrainingCheckpoint.Fingerprint.of(s, spec, data);
+        TrainingCheckpoint resume = null;
+        if (resumeFrom != null) {
+            resume = TrainingCheckpoint.decode(resumeFrom);
+            resume.requireCompatible(fingerprint);
+        }
+        Engine.getInstance().setRandomSeed((int) s.seed());
         TwoTowerModel model = TwoTowerModel.create(spec);
         try {
-            return run(data, s, listener, model);
+            return run(data, s, listener, model, fingerprint, resume);
         } catch (Exception | Error e) {
             model.close();
             throw e;
         }
     }
 
-    private TrainingResult run(PreparedDataset data, TrainingSettings s, TrainingListener listener, TwoTowerModel model) throws Exception {
+    /** Where the loop is; what a checkpoint captures besides tensors. */
+    private static final class Position {
+        int epoch = 1;
+        int batch;
+        double epochLossSum;
+        double epochSecondsBefore;
+        int bestEpoch;
+        double bestAuc = Double.NEGATIVE_INFINITY;
+        byte[] best;
+        final List<EpochStats> curve = new ArrayList<>();
+        long batchesDone;
+        long samplesDone;
+        double elapsedBefore;
+        boolean finished;
+        boolean stoppedEarly;
+    }
+
+    private TrainingResult run(PreparedDataset data, TrainingSettings s, TrainingListener listener, TwoTowerModel model,
+                               TrainingCheckpoint.Fingerprint fingerprint, TrainingCheckpoint resume) throws Exception {
         Examples train = data.train();
         int n = train.size();
         if (n == 0) throw new IllegalArgumentException("the train split is empty");
-        NDManager tensors = model.manager().newSubManager();
-        NDArray userVocab = tensors.create(toLong(data.users().vocabIndex()));
-        NDArray userDense = tensors.create(data.users().dense(), new Shape(data.users().rows(), data.users().width()));
-        NDArray itemVocab = tensors.create(toLong(data.items().vocabIndex()));
-        NDArray itemDense = tensors.create(data.items().dense(), new Shape(data.items().rows(), data.items().width()));
-        NDArray trainUser = tensors.create(toLong(train.user()));
-        NDArray trainItem = tensors.create(toLong(train.item()));
-        NDArray trainLabel = tensors.create(train.click());
-
-        // cold-start training: a share of examples is shown as coming from a user unseen in training (a real
-        // OOV user row of the table: ID bucket 0 and no-history features) and with the item's ID dropped to the
-        // OOV bucket, so the OOV rows learn what to do for new users and items instead of staying random
-        int coldRow = firstOov(data.users().vocabIndex());
-
-        AdjustableLr lr = new AdjustableLr(s.learningRate());
-        ReduceLrOnPlateau plateau = new ReduceLrOnPlateau(s.learningRate(), s.lrFactor(), s.lrPatience());
-        DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())
-                .optOptimizer(Adam.builder().optLearningRateTracker(lr).build())
-                .optDevices(new Device[] {Device.cpu()});
         int batches = (n + s.batchSize() - 1) / s.batchSize();
         long totalBatches = (long) batches * s.epochs();
-        List<EpochStats> curve = new ArrayList<>();
-        SplittableRandom shuffle = new SplittableRandom(s.seed());
-        byte[] best = null;
-        int bestEpoch = 0;
-        double bestAuc = Double.NEGATIVE_INFINITY;
-        boolean stoppedEarly = false;
+        AdjustableLr lr = new AdjustableLr(s.learningRate());
+        ReduceLrOnPlateau plateau = new ReduceLrOnPlateau(s.learningRate(), s.lrFactor(), s.lrPatience());
+        Position at = new Position();
+        ParameterNames names = new ParameterNames(model);
+        if (resume != null) {
+            // before the trainer is created, with gradients attached to the loaded arrays
+            model.loadTrainableParameters(resume.parameters());
+            at.epoch = resume.epoch();
+            at.batch = resume.batch();
+            at.epochLossSum = resume.epochLossSum();
+            at.epochSecondsBefore = resume.epochSeconds();
+            at.bestEpoch = resume.bestEpoch();
+            at.bestAuc = resume.bestValidationAuc();
+            at.best = resume.bestParameters();
+            at.curve.addAll(resume.curve());
+            at.batchesDone = resume.batchesDone();
+            at.samplesDone = resume.samplesDone();
+            at.elapsedBefore = resume.elapsedSeconds();
+            at.finished = resume.finished();
+            at.stoppedEarly = resume.stoppedEarly();
+            lr.lr = resume.learningRate();
+            plateau.restore(resume.plateau());
+            if (at.batch < 0 || at.batch > batches || at.epoch < 1) {
+                throw new IllegalArgumentException("training checkpoint position epoch " + at.epoch + " batch " + at.batch + " is out of range");
+            }
+        }
+        NDManager tensors = model.manager().newSubManager();
+        NDManager optimizerState = model.manager().newSubManager();
+        ResumableAdam adam = ResumableAdam.builder().optLearningRateTracker(lr).stateManager(optimizerState).build();
         long started = System.nanoTime();
-        long batchesDone = 0;
-        long samplesDone = 0;
-        try (Trainer trainer = model.djlModel().newTrainer(cfg)) {
-            for (int epoch = 1; epoch <= s.epochs(); epoch++) {
-                long epochStart = System.nanoTime();
-                long lastLog = epochStart;
-                double lossSum = 0;
-                try (NDManager epochManager = tensors.newSubManager()) {
-                    NDArray order = epochManager.create(toLong(permutation(n, shuffle)));
-                    for (int b = 0; b < batches; b++) {
-                        int from = b * s.batchSize();
-                        int to = Math.min(n, from + s.batchSize());
-                        try (NDManager bm = epochManager.newSubManager()) {
-                            NDArray rows = attach(order.get(new NDIndex("{}:{}", from, to)), bm);
-                            NDArray u = attach(trainUser.get(rows), bm);
-                            NDArray i = attach(trainItem.get(rows), bm);
-                            NDArray iVocab = attach(itemVocab.get(i), bm);
-                            if (s.coldStartRate() > 0) {
-                                Shape shape = new Shape(to - from);
-                                float rate = (float) s.coldStartRate();
-                                if (coldRow >= 0) {
-                                    NDArray asCold = bm.randomUniform(0f, 1f, shape).lt(rate).toType(DataType.INT64, false);
-                                    u = u.add(asCold.mul(u.neg().add(coldRow))); // u where not cold, coldRow where cold
+        try {
+            if (resume != null) {
+                adam.importState(resume.optimizer(), names.nameToId, names.arrays());
+                listener.progress(at.finished
+                        ? String.format("checkpoint is of a finished training (%d epochs%s): not training further", at.curve.size(),
+                                at.stoppedEarly ? ", stopped early" : "")
+                        : at.batch < batches
+                        ? String.format("resuming at epoch %d batch %d of %d from checkpoint", at.epoch, at.batch + 1, batches)
+                        : String.format("resuming at the end of epoch %d (all %d batches done, validation pending) from checkpoint",
+                                at.epoch, batches));
+            }
+            NDArray userVocab = tensors.create(toLong(data.users().vocabIndex()));
+            NDArray userDense = tensors.create(data.users().dense(), new Shape(data.users().rows(), data.users().width()));
+            NDArray itemVocab = tensors.create(toLong(data.items().vocabIndex()));
+            NDArray itemDense = tensors.create(data.items().dense(), new Shape(data.items().rows(), data.items().width()));
+            NDArray trainUser = tensors.create(toLong(train.user()));
+            NDArray trainItem = tensors.create(toLong(train.item()));
+            NDArray trainLabel = tensors.create(train.click());
+
+            // cold-start training: a share of examples is shown as coming from a user unseen in training (a real
+            // OOV user row of the table: ID bucket 0 and no-history features) and with the item's ID dropped to the
+            // OOV bucket, so the OOV rows learn what to do for new users and items instead of staying random
+            int coldRow = firstOov(data.users().vocabIndex());
+
+            DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())
+                    .optOptimizer(adam)
+                    .optDevices(new Device[] {Device.cpu()});
+            Engine engine = Engine.getInstance();
+            long sessionBatches = 0;
+            long sessionSamples = 0;
+            try (Trainer trainer = model.djlModel().newTrainer(cfg)) {
+                for (; !at.finished && at.epoch <= s.epochs(); at.epoch++, at.batch = 0, at.epochLossSum = 0, at.epochSecondsBefore = 0) {
+                    int epoch = at.epoch;
+                    long epochStart = System.nanoTime();
+                    long lastLog = epochStart;
+                    try (NDManager epochManager = tensors.newSubManager()) {
+                        NDArray order = at.batch < batches ? epochManager.create(toLong(permutation(n, epochShuffle(s.seed(), epoch)))) : null;
+                        for (int b = at.batch; b < batches; b++) {
+                            int from = b * s.batchSize();
+                            int to = Math.min(n, from + s.batchSize());
+                            engine.setRandomSeed(batchSeed(s.seed(), epoch, b));
+                            try (NDManager bm = epochManager.newSubManager()) {
+                                NDArray rows = attach(order.get(new NDIndex("{}:{}", from, to)), bm);
+                                NDArray u = attach(trainUser.get(rows), bm);
+                                NDArray i = attach(trainItem.get(rows), bm);
+                                NDArray iVocab = attach(itemVocab.get(i), bm);
+                                if (s.coldStartRate() > 0) {
+                                    Shape shape = new Shape(to - from);
+                                    float rate = (float) s.coldStartRate();
+                                    if (coldRow >= 0) {
+                                        NDArray asCold = bm.randomUniform(0f, 1f, shape).lt(rate).toType(DataType.INT64, false);
+                                        u = u.add(asCold.mul(u.neg().add(coldRow))); // u where not cold, coldRow where cold
+                                    }
+                                    iVocab = iVocab.mul(bm.randomUniform(0f, 1f, shape).gte(rate).toType(DataType.INT64, false));
                                 }
-                                iVocab = iVocab.mul(bm.randomUniform(0f, 1f, shape).gte(rate).toType(DataType.INT64, false));
+                                NDList inputs = new NDList(attach(userVocab.get(u), bm), attach(userDense.get(u), bm),
+                                        iVocab, attach(itemDense.get(i), bm));
+                                NDArray labels = attach(trainLabel.get(rows), bm);
+                                try (GradientCollector gc = trainer.newGradientCollector()) {
+                                    NDList logits = trainer.forward(inputs);
+                                    NDArray loss = trainer.getLoss().evaluate(new NDList(labels), logits);
+                                    gc.backward(loss);
+                                    at.epochLossSum += loss.getFloat() * (to - from);
+                                }
+                                trainer.step();
                             }
-                            NDList inputs = new NDList(attach(userVocab.get(u), bm), attach(userDense.get(u), bm),
-                                    iVocab, attach(itemDense.get(i), bm));
-                            NDArray labels = attach(trainLabel.get(rows), bm);
-                            try (GradientCollector gc = trainer.newGradientCollector()) {
-                                NDList logits = trainer.forward(inputs);
-                                NDArray loss = trainer.getLoss().evaluate(new NDList(labels), logits);
-                                gc.backward(loss);
-                                lossSum += loss.getFloat() * (to - from);
+                            at.batch = b + 1;
+                            at.batchesDone++;
+                            at.samplesDone += to - from;
+                            sessionBatches++;
+                            sessionSamples += to - from;
+                            long now = System.nanoTime();
+                            if ((b + 1) % Math.max(1, s.logEveryBatches()) == 0 || now - lastLog > 10_000_000_000L || b + 1 == batches) {
+                                lastLog = now;
+                                double rate = sessionSamples / ((now - started) / 1e9);
+                                double perBatch = (now - started) / 1e9 / sessionBatches;
+                                long etaSeconds = Math.round((totalBatches - at.batchesDone) * perBatch);
+                                listener.progress(String.format("epoch %d/%d batch %d/%d samples/s %.0f ETA %s",
+                                        epoch, s.epochs(), b + 1, batches, rate, formatDuration(etaSeconds)));
                             }
-                            trainer.step();
-                        }
-                        batchesDone++;
-                        samplesDone += to - from;
-                        long now = System.nanoTime();
-                        if ((b + 1) % Math.max(1, s.logEveryBatches()) == 0 || now - lastLog > 10_000_000_000L || b + 1 == batches) {
-                            lastLog = now;
-                            double rate = samplesDone / ((now - started) / 1e9);
-                            double perBatch = (now - started) / 1e9 / batchesDone;
-                            long etaSeconds = Math.round((totalBatches - batchesDone) * perBatch);
-                            listener.progress(String.format("epoch %d/%d batch %d/%d samples/s %.0f ETA %s",
-                                    epoch, s.epochs(), b + 1, batches, rate, formatDuration(etaSeconds)));
+                            if (listener.stopRequested()) {
+                                double epochSeconds = at.epochSecondsBefore + (now - epochStart) / 1e9;
+                                listener.checkpoint(snapshot(fingerprint, at, epochSeconds, lr, plateau, model, adam, names,
+                                        at.elapsedBefore + (now - started) / 1e9).encode());
+                                listener.progress(String.format("stopped on request at epoch %d after batch %d of %d; checkpoint written",
+                                        epoch, b + 1, batches));
+                                throw new TrainingStoppedException(epoch, b + 1, batches);
+                            }
                         }
                     }
-                }
-                double seconds = (System.nanoTime() - epochStart) / 1e9;
-                double valAuc = validationAuc(model, data);
-                boolean improved = valAuc > bestAuc;
-                if (improved) {
-                    bestAuc = valAuc;
-                    bestEpoch = epoch;
-                    best = model.parameters();
-                    listener.bestCheckpoint(epoch, valAuc, best);
-                }
-                EpochStats stats = new EpochStats(epoch, lossSum / n, valAuc, lr.lr, seconds, n / seconds, improved);
-                curve.add(stats);
-                listener.epochEnded(stats);
-                lr.lr = (float) plateau.step(valAuc);
-                if (epoch - bestEpoch >= s.earlyStoppingPatience() && epoch < s.epochs()) {
-                    stoppedEarly = true;
-                    listener.progress(String.format("early stop after epoch %d: no validation AUC improvement for %d epochs (best %.4f at epoch %d)",
-                            epoch, epoch - bestEpoch, bestAuc, bestEpoch));
-                    break;
+                    double seconds = at.epochSecondsBefore + (System.nanoTime() - epochStart) / 1e9;
+                    double valAuc = validationAuc(model, data);
+                    boolean improved = valAuc > at.bestAuc;
+                    if (improved) {
+                        at.bestAuc = valAuc;
+                        at.bestEpoch = epoch;
+                        at.best = model.parameters();
+                        listener.bestCheckpoint(epoch, valAuc, at.best);
+                    }
+                    EpochStats stats = new EpochStats(epoch, at.epochLossSum / n, valAuc, lr.lr, seconds, n / seconds, improved);
+                    at.curve.add(stats);
+                    listener.epochEnded(stats);
+                    lr.lr = (float) plateau.step(valAuc);
+                    boolean earlyStop = epoch - at.bestEpoch >= s.earlyStoppingPatience() && epoch < s.epochs();
+                    // the end-of-epoch checkpoint points at the next epoch's first batch, or says the training is over
+                    Position next = new Position();
+                    next.epoch = epoch + 1;
+                    next.bestEpoch = at.bestEpoch;
+                    next.bestAuc = at.bestAuc;
+                    next.best = at.best;
+                    next.curve.addAll(at.curve);
+                    next.batchesDone = at.batchesDone;
+                    next.samplesDone = at.samplesDone;
+                    next.finished = earlyStop || epoch >= s.epochs();
+                    next.stoppedEarly = earlyStop;
+                    listener.checkpoint(snapshot(fingerprint, next, 0, lr, plateau, model, adam, names,
+                            at.elapsedBefore + (System.nanoTime() - started) / 1e9).encode());
+                    if (earlyStop) {
+                        at.stoppedEarly = true;
+                        listener.progress(String.format("early stop after epoch %d: no validation AUC improvement for %d epochs (best %.4f at epoch %d)",
+                                epoch, epoch - at.bestEpoch, at.bestAuc, at.bestEpoch));
+                        break;
+                    }
                 }
             }
         } finally {
             tensors.close();
+            optimizerState.close();
         }
-        model.loadParameters(best);
-        return new TrainingResult(model, curve, bestEpoch, bestAuc, stoppedEarly, (System.nanoTime() - started) / 1e9);
+        if (at.best != null) model.loadParameters(at.best);
+        return new TrainingResult(model, List.copyOf(at.curve), at.bestEpoch, at.bestAuc, at.stoppedEarly,
+                at.elapsedBefore + (System.nanoTime() - started) / 1e9);
+    }
+
+    private static TrainingCheckpoint snapshot(TrainingCheckpoint.Fingerprint fingerprint, Position at, double epochSeconds,
+                                               AdjustableLr lr, ReduceLrOnPlateau plateau, TwoTowerModel model,
+                                               ResumableAdam adam, ParameterNames names, double elapsed) throws IOException {
+        return new TrainingCheckpoint(fingerprint, at.epoch, at.batch, at.epochLossSum, epochSeconds, lr.lr, plateau.state(),
+                at.bestEpoch, at.bestAuc, at.best, at.curve, at.batchesDone, at.samplesDone, elapsed, at.finished,
+                at.stoppedEarly, model.parameters(), adam.exportState(names.idToName));
+    }
+
+    /** The block's parameters by their stable names and by this instance's (random) ids. */
+    static final class ParameterNames {
+        final Map<String, String> idToName = new HashMap<>();
+        final Map<String, String> nameToId = new LinkedHashMap<>();
+        private final TwoTowerModel model;
+
+        ParameterNames(TwoTowerModel model) {
+            this.model = model;
+            for (Pair<String, Parameter> p : model.block().getParameters()) {
+                if (nameToId.put(p.getKey(), p.getValue().getId()) != null) {
+                    throw new IllegalStateException("two parameters are named " + p.getKey());
+                }
+                idToName.put(p.getValue().getId(), p.getKey());
+            }
+        }
+
+        /** The current arrays by name (after a load they are new arrays, so this is looked up when needed). */
+        Map<String, NDArray> arrays() {
+            Map<String, NDArray> out = new LinkedHashMap<>();
+            for (Pair<String, Parameter> p : model.block().getParameters()) out.put(p.getKey(), p.getValue().getArray());
+            return out;
+        }
+    }
+
+    /** Each epoch's shuffle depends on (seed, epoch) only, so a resume regenerates the same order. */
+    static SplittableRandom epochShuffle(long seed, int epoch) {
+        return new SplittableRandom(mix(mix(seed) ^ epoch));
+    }
+
+    /** The engine seed for one batch: dropout and cold-start masks then depend on (seed, epoch, batch) only. */
+    static int batchSeed(long seed, int epoch, int batch) {
+        long h = mix(mix(mix(seed) ^ epoch) ^ ((long) batch << 32 | 0x5EEDL));
+        return (int) (h ^ (h >>> 32));
+    }
+
+    /** MurmurHash3's 64-bit finaliser. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+        z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return z ^ (z >>> 33);
     }
 
     /** AUC of the model (evaluation mode) on the validation split. */

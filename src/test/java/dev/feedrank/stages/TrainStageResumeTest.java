@@ -1,0 +1,125 @@
+package dev.feedrank.stages;
+
+import dev.feedrank.config.FeedrankConfig;
+import dev.feedrank.data.PreparedDataset;
+import dev.feedrank.orchestration.StageContext;
+import dev.feedrank.testing.InMemoryObjectStorage;
+import dev.feedrank.training.TinyDatasets;
+import dev.feedrank.training.TrainingCheckpoint;
+import dev.feedrank.training.TrainingResult;
+import dev.feedrank.training.TrainingStoppedException;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The train stage keeps the training state in S3, stops when the run asks, and continues from that state. */
+class TrainStageResumeTest {
+
+    @Test
+    void stopsOnRequestKeepsTheStateInS3AndContinuesFromItWhenTheRunResumes() throws Exception {
+        PreparedDataset data = TinyDatasets.agreement(150, 80, 4_000, 9);
+        InMemoryObjectStorage storage = new InMemoryObjectStorage();
+        TrainStage stage = new TrainStage(storage, new DatasetHandoff(storage));
+        String stateKey = "runs/77/checkpoints/last.state";
+        assertEquals(stateKey, TrainStage.lastStateKey(77));
+
+        // first attempt: stopped after 20 batches (epoch 2 of 13 batches each)
+        FakeContext first = new FakeContext(data, 20);
+        TrainingStoppedException stopped = assertThrows(TrainingStoppedException.class, () -> stage.execute(first));
+        assertEquals(2, stopped.epoch());
+        assertEquals(7, stopped.batchesDone());
+        assertEquals(stateKey, first.artifacts.get("last-checkpoint"));
+        TrainingCheckpoint state = TrainingCheckpoint.decode(storage.get(stateKey));
+        assertEquals(2, state.epoch());
+        assertEquals(7, state.batch());
+        assertEquals(1, state.curve().size());
+        assertTrue(storage.exists("runs/77/checkpoints/best.params"));
+
+        // the run resumes: the stage finds the state and continues; epochs already done are not reported again
+        FakeContext second = new FakeContext(data, Integer.MAX_VALUE);
+        stage.execute(second);
+        try {
+            assertTrue(second.progress.get(0).startsWith("found training state " + stateKey), second.progress.toString());
+            assertEquals("resuming at epoch 2 batch 8 of 13 from checkpoint", second.progress.get(1));
+            TrainingResult result = second.shared(TrainingResult.class).orElseThrow();
+            assertEquals(3, result.curve().size());
+            assertEquals(List.of(2, 3), second.epochsWithMetrics(), "val_auc is recorded for the epochs trained in this attempt");
+            assertEquals(3.0, second.metrics.get("epochs_run"));
+            assertEquals(stateKey, second.artifacts.get("last-checkpoint"));
+            assertEquals("runs/77/checkpoints/best.params", second.artifacts.get("checkpoint"));
+            assertTrue(TrainingCheckpoint.decode(storage.get(stateKey)).finished(), "the last state is of the finished training");
+        } finally {
+            second.closeAll();
+        }
+    }
+
+    static FeedrankConfig trainingConfig() {
+        Map<String, Object> train = Map.ofEntries(Map.entry("epochs", 3), Map.entry("batchSize", 256),
+                Map.entry("learningRate", 1e-3), Map.entry("embeddingDim", 16), Map.entry("idEmbeddingDim", 8),
+                Map.entry("seed", 5L), Map.entry("earlyStoppingPatience", 5), Map.entry("lrPatience", 3),
+                Map.entry("lrFactor", 0.5), Map.entry("coldStartRate", 0.1), Map.entry("logEveryBatches", 1000));
+        FeedrankConfig.Train t = (FeedrankConfig.Train) Proxy.newProxyInstance(FeedrankConfig.class.getClassLoader(),
+                new Class<?>[] {FeedrankConfig.Train.class}, (p, m, a) -> {
+                    if (!train.containsKey(m.getName())) throw new UnsupportedOperationException(m.getName());
+                    return train.get(m.getName());
+                });
+        return (FeedrankConfig) Proxy.newProxyInstance(FeedrankConfig.class.getClassLoader(), new Class<?>[] {FeedrankConfig.class},
+                (p, m, a) -> {
+                    if (m.getName().equals("train")) return t;
+                    throw new UnsupportedOperationException(m.getName());
+                });
+    }
+
+    /** A run context that asks to stop after {@code stopAfterPolls} polls and records what the stage reports. */
+    static final class FakeContext implements StageContext {
+        final Map<String, String> artifacts = new LinkedHashMap<>();
+        final Map<String, Double> metrics = new LinkedHashMap<>();
+        final List<Integer> valAucEpochs = new ArrayList<>();
+        final List<String> progress = new ArrayList<>();
+        final Map<Class<?>, Object> shared = new HashMap<>();
+        final List<AutoCloseable> resources = new ArrayList<>();
+        final int stopAfterPolls;
+        final FeedrankConfig config = trainingConfig();
+        int polls;
+
+        FakeContext(PreparedDataset data, int stopAfterPolls) {
+            this.stopAfterPolls = stopAfterPolls;
+            shared.put(PreparedDataset.class, data);
+        }
+
+        List<Integer> epochsWithMetrics() {
+            return valAucEpochs;
+        }
+
+        void closeAll() throws Exception {
+            for (AutoCloseable c : resources) c.close();
+        }
+
+        @Override public long runId() { return 77; }
+        @Override public FeedrankConfig config() { return config; }
+        @Override public String dataset() { return "tiny"; }
+        @Override public Map<String, String> artifacts() { return Map.of(); }
+        @Override public void artifact(String name, String key) { artifacts.put(name, key); }
+        @Override public <T> void share(Class<T> type, T value) { shared.put(type, value); }
+        @Override public <T> Optional<T> shared(Class<T> type) { return Optional.ofNullable(type.cast(shared.get(type))); }
+        @Override public void closeAtEnd(AutoCloseable resource) { resources.add(resource); }
+
+        @Override
+        public void metric(String subject, String name, double value, String split, Integer epoch) {
+            if (name.equals("val_auc")) valAucEpochs.add(epoch);
+            if (epoch == null) metrics.put(name, value);
+        }
+
+        @Override public void progress(String line) { progress.add(line); }
+        @Override public void outcome(String outcome, String modelVersion) { }
+        @Override public boolean stopRequested() { return ++polls >= stopAfterPolls; }
+    }
+}
