@@ -206,18 +206,12 @@ class RunLifecycleTest {
         assertEquals("false", recomputed.getString("config.cache"));
     }
 
-    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.datasource.jdbc.url")
-    String jdbcUrl;
-
-    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.datasource.username")
-    String dbUser;
-
-    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.datasource.password", defaultValue = "")
-    String dbPassword;
-
     /** Terminates every other connection to this database (what a PostgreSQL restart or failover does to a pool). */
     int terminateBackends() throws Exception {
-        try (var c = java.sql.DriverManager.getConnection(jdbcUrl, dbUser, dbPassword);
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        try (var c = java.sql.DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class),
+                config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
              var s = c.createStatement();
              var r = s.executeQuery("select count(pg_terminate_backend(pid)) from pg_stat_activity "
                      + "where datname = current_database() and pid <> pg_backend_pid()")) {
