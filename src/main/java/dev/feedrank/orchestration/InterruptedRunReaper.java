@@ -33,6 +33,17 @@ public class InterruptedRunReaper {
 
     void onStart(@Observes StartupEvent event) {
         reap();
+        if (config.runs().resumeInterrupted()) {
+            // a run stopped at SIGTERM (rolling update, eviction) ended FAILED "interrupted" already: continue it
+            store.latestInterruptedRun(config.runs().pipeline(), Instant.now().minus(Duration.ofDays(1))).ifPresent(id -> {
+                LOG.infof("run %d was interrupted by a stop; resuming it (runs.resume-interrupted=true)", id);
+                try {
+                    launcher.resume(id, false);
+                } catch (RuntimeException e) {
+                    LOG.warnf("run %d: automatic resume refused: %s", id, e.getMessage());
+                }
+            });
+        }
     }
 
     @Scheduled(every = "${feedrank.runs.heartbeat-seconds:10}s", delayed = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

@@ -67,6 +67,12 @@ public interface RunStore {
 
     void recordCacheHit(long runId, boolean hit);
 
+    /**
+     * The pipeline's latest run if it ended FAILED {@code interrupted} (a stop at SIGTERM, or reaped) after
+     * {@code since}: what a restarted replica continues with {@code runs.resume-interrupted}.
+     */
+    Optional<Long> latestInterruptedRun(String pipeline, Instant since);
+
     /** Schedule control shared by all replicas. */
     record ScheduleState(boolean suspended, Instant changedAt, String changedBy, String reason) {
     }

@@ -279,6 +279,15 @@ public class PostgresRunStore implements RunStore {
     }
 
     @Override
+    public Optional<Long> latestInterruptedRun(String pipeline, Instant since) {
+        return inTx(() -> PipelineRunEntity.<PipelineRunEntity>find("pipeline = ?1 and status <> 'SKIPPED' order by id desc", pipeline)
+                .firstResultOptional()
+                .filter(r -> "FAILED".equals(r.status) && r.error != null && r.error.startsWith("interrupted")
+                        && r.finishedAt != null && r.finishedAt.isAfter(since))
+                .map(r -> r.id));
+    }
+
+    @Override
     public Optional<ScheduleState> scheduleState(String pipeline) {
         return inTx(() -> {
             List<?> rows = PipelineRunEntity.getEntityManager().createNativeQuery(
