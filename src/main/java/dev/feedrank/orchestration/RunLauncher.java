@@ -42,6 +42,25 @@ public class RunLauncher {
     private final MeterRegistry meters;
     private final String owner = ProcessIdentity.id();
     private final Map<Long, RunControl> active = new ConcurrentHashMap<>();
+    /** Runs executing in this JVM (across launcher instances), for services that must outlive them at shutdown. */
+    private static final java.util.concurrent.atomic.AtomicInteger EXECUTING = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * Waits (at most the given time) until no run executes in this JVM. Local mode's embedded PostgreSQL and S3
+     * stop in JVM shutdown hooks, which run concurrently with the application's shutdown: they wait here so that a
+     * run stopping at SIGTERM can still write its checkpoint and its status.
+     */
+    public static void awaitNoExecutingRuns(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (EXECUTING.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "pipeline-run");
         t.setDaemon(true);
@@ -132,6 +151,7 @@ public class RunLauncher {
     private RunSummary execute(long runId, String dataset, FeedrankConfig config, Map<String, Map<String, String>> completed) {
         RunControl control = new RunControl(runId);
         active.put(runId, control);
+        EXECUTING.incrementAndGet();
         try {
             // a stop requested while the run was queued (cancel, replace) applies at once
             store.stopRequest(runId).ifPresent(r -> control.stop(r[0], r[1]));
@@ -147,6 +167,7 @@ public class RunLauncher {
             return new RunSummary(runId, RunStatus.FAILED, null, null, "runner crashed: " + e);
         } finally {
             active.remove(runId);
+            EXECUTING.decrementAndGet();
         }
     }
 
