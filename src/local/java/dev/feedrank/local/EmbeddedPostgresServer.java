@@ -17,7 +17,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     /** @param dataDir the cluster's folder (kept), or null for a throw-away cluster */
     public static EmbeddedPostgresServer start(Path dataDir, Path workDir) throws IOException {
-        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+        // no hook of its own: the caller stops it (local mode: after a run stopping at SIGTERM has written its status)
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setRegisterShutdownHook(false);
         if (workDir != null) {
             Files.createDirectories(workDir);
             builder.setOverrideWorkingDirectory(workDir.toFile());
