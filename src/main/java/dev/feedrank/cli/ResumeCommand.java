@@ -3,9 +3,7 @@ package dev.feedrank.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.feedrank.orchestration.RunLauncher;
 import dev.feedrank.orchestration.RunStateException;
-import dev.feedrank.orchestration.RunStatus;
 import dev.feedrank.orchestration.RunSummary;
-import dev.feedrank.reporting.RunReport;
 import dev.feedrank.reporting.RunReportService;
 import io.quarkus.arc.Unremovable;
 import jakarta.enterprise.context.Dependent;
@@ -51,10 +49,6 @@ public class ResumeCommand implements Callable<Integer> {
             System.err.println("feedrank resume: " + e.getMessage());
             return 2;
         }
-        RunReport report = reports.report(summary.runId()).orElseThrow();
-        if (json) System.out.println(mapper.writeValueAsString(RunReportFormat.cliJson(report)));
-        else System.out.print(RunReportFormat.text(report));
-        System.out.flush();
-        return summary.status() == RunStatus.SUCCEEDED ? 0 : 1;
+        return RunReportFormat.print(reports.report(summary.runId()).orElseThrow(), json, mapper);
     }
 }

@@ -2,10 +2,8 @@ package dev.feedrank.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.feedrank.orchestration.RunLauncher;
-import dev.feedrank.orchestration.RunStatus;
 import dev.feedrank.orchestration.RunSummary;
 import dev.feedrank.orchestration.Trigger;
-import dev.feedrank.reporting.RunReport;
 import dev.feedrank.reporting.RunReportService;
 import io.quarkus.arc.Unremovable;
 import jakarta.enterprise.context.Dependent;
@@ -13,7 +11,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
 import java.util.concurrent.Callable;
 
 /** One pipeline run, then exit: 0 when the run completed (promoted or rejected), 1 when it failed. */
@@ -40,7 +37,6 @@ public class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream out = System.out;
         RunSummary summary;
         try {
             summary = launcher.runNow(Trigger.CLI, options.dataset, options.sets);
@@ -48,13 +44,6 @@ public class RunCommand implements Callable<Integer> {
             System.err.println("feedrank run: " + e.getMessage());
             return 2;
         }
-        RunReport report = reports.report(summary.runId()).orElseThrow();
-        if (json) {
-            out.println(mapper.writeValueAsString(RunReportFormat.cliJson(report)));
-        } else {
-            out.print(RunReportFormat.text(report));
-        }
-        out.flush();
-        return summary.status() == RunStatus.SUCCEEDED ? 0 : 1;
+        return RunReportFormat.print(reports.report(summary.runId()).orElseThrow(), json, mapper);
     }
 }

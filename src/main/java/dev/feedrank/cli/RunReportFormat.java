@@ -76,6 +76,14 @@ public final class RunReportFormat {
         return out;
     }
 
+    /** Prints a finished run as {@code run} and {@code resume} do; the exit code: 0 succeeded, 1 otherwise. */
+    static int print(RunReport r, boolean json, com.fasterxml.jackson.databind.ObjectMapper mapper) throws java.io.IOException {
+        if (json) System.out.println(mapper.writeValueAsString(cliJson(r)));
+        else System.out.print(text(r));
+        System.out.flush();
+        return "SUCCEEDED".equals(r.status()) ? 0 : 1;
+    }
+
     public static String text(RunReport r) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "run %d  %s  (trigger %s, dataset %s)%n", r.runId(), r.status(), r.trigger(), r.dataset()));
