@@ -106,7 +106,7 @@ public interface FeedrankConfig {
 
     interface Negatives {
         @WithName("per-positive")
-        @WithDefault("8")
+        @WithDefault("16")
         int perPositive();
 
         /** uniform or popularity */
