@@ -17,7 +17,7 @@ public final class RunReportFormat {
     private RunReportFormat() {
     }
 
-    /** {@code {runId, status, error, stages, metrics, baseline, gate, model}}; status is SUCCEEDED or FAILED. */
+    /** {@code {runId, status, error, stages, metrics, baseline, gate, model}}; status is SUCCEEDED, CANCELLED or FAILED. */
     public static Map<String, Object> cliJson(RunReport r) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("runId", r.runId());

@@ -126,7 +126,15 @@ public class RunLauncher {
         LOG.infof("run %d: resuming; completed stages %s are reused", runId, completed.keySet());
         String dataset = run.dataset();
         if (wait) return execute(runId, dataset, config, completed);
-        background.submit(() -> execute(runId, dataset, config, completed));
+        background.submit(() -> {
+            // under "replace" the lease is only requested above: wait for it here, never execute without it
+            Optional<RunSummary> late = admit(runId, config, true, true);
+            if (late.isEmpty()) {
+                execute(runId, dataset, config, completed);
+            } else {
+                store.finishRun(runId, RunStatus.FAILED, null, null, "interrupted: could not resume: " + late.get().error());
+            }
+        });
         return new RunSummary(runId, RunStatus.QUEUED, null, null, null);
     }
 
