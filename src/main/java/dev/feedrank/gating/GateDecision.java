@@ -15,7 +15,13 @@ public record GateDecision(boolean passed, String championVersion, String summar
         all.add(extra);
         boolean ok = passed && extra.passed();
         String s = summary;
-        if (!extra.passed()) s = s + "; but the " + extra.kind() + " check failed: " + extra.detail();
+        if (!extra.passed()) {
+            s = s + "; but the " + extra.kind() + " check failed: " + extra.detail();
+        } else {
+            // keep the count in "all N checks passed" / "k of N checks failed" true
+            s = s.replace("all " + checks.size() + " checks passed", "all " + all.size() + " checks passed")
+                    .replace(" of " + checks.size() + " checks failed", " of " + all.size() + " checks failed");
+        }
         return new GateDecision(ok, championVersion, s, List.copyOf(all));
     }
 }

@@ -159,5 +159,8 @@ class GatePolicyTest {
         assertFalse(after.passed());
         assertEquals(2, after.checks().size());
         assertTrue(after.summary().endsWith("; but the servability check failed: mismatch"), after.summary());
+        GateDecision passing = d.with(new GateCheck("servability", "probe_max_abs_diff", "lower", "<=", 1e-4, 0.0, null, null, true, "ok"));
+        assertTrue(passing.passed());
+        assertTrue(passing.summary().endsWith("all 2 checks passed"), passing.summary());
     }
 }
