@@ -64,7 +64,6 @@ public class PipelineRunner {
      */
     public RunSummary execute(long runId, String dataset, FeedrankConfig config,
                               Map<String, Map<String, String>> completed, RunControl control) {
-        control.bind(Thread.currentThread());
         String pipeline = config.runs().pipeline();
         int leaseTtl = config.runs().staleAfterSeconds();
         store.markRunning(runId, owner);

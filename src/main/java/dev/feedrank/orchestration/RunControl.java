@@ -2,7 +2,7 @@ package dev.feedrank.orchestration;
 
 /**
  * The in-process handle of an executing run: a stop request (cancel, replace, shutdown, timeout) that its stages
- * see cooperatively (training checks it between batches), and the thread executing it.
+ * see cooperatively (training checks it between batches), and whether the run has ended.
  */
 public final class RunControl {
 
@@ -15,7 +15,6 @@ public final class RunControl {
     private final long runId;
     private volatile String reason;
     private volatile String by;
-    private volatile Thread thread;
     private volatile boolean finished;
 
     public RunControl(long runId) {
@@ -34,7 +33,6 @@ public final class RunControl {
         }
     }
 
-
     public boolean stopRequested() {
         return reason != null;
     }
@@ -47,23 +45,11 @@ public final class RunControl {
         return by;
     }
 
-    void bind(Thread t) {
-        thread = t;
-    }
-
-    Thread thread() {
-        return thread;
-    }
-
     void finished() {
         finished = true;
         synchronized (this) {
             notifyAll();
         }
-    }
-
-    public boolean isFinished() {
-        return finished;
     }
 
     /** Waits until the run has ended, at most the given time; true when it has. */

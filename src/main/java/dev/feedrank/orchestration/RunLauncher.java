@@ -16,7 +16,6 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -149,11 +148,6 @@ public class RunLauncher {
         RunControl local = active.get(runId);
         if (local != null) local.stop(RunControl.CANCEL, by);
         LOG.infof("run %d: cancel requested by %s%s", runId, by, local == null ? " (its owner sees it with its next heartbeat)" : "");
-    }
-
-    /** Runs executing in this process. */
-    public List<Long> activeRuns() {
-        return List.copyOf(active.keySet());
     }
 
     private RunSummary execute(long runId, String dataset, FeedrankConfig config, Map<String, Map<String, String>> completed) {
