@@ -163,6 +163,97 @@ public interface FeedrankConfig {
         @WithName("log-every-batches")
         @WithDefault("50")
         int logEveryBatches();
+
+        /**
+         * The training objective: {@code bce}, {@code weighted-bce}, {@code pairwise}, {@code batch-hard-triplet} or
+         * {@code in-batch-softmax} (docs/training.md compares them).
+         */
+        @WithDefault("bce")
+        String loss();
+
+        /** weighted-bce: weight of the positive term. */
+        @WithName("pos-weight")
+        @WithDefault("2.0")
+        double posWeight();
+
+        /** Margin of pairwise (on probabilities, the document's 0.5) and batch-hard-triplet (on distances, 0.3). */
+        Optional<Double> margin();
+
+        /** in-batch-softmax: logits are dot products divided by this. */
+        @WithDefault("1.0")
+        double temperature();
+
+        /** in-batch-softmax: subtract log(item frequency among train positives) from in-batch logits (logQ). */
+        @WithName("logq-correction")
+        @WithDefault("true")
+        boolean logqCorrection();
+
+        /** in-batch-softmax: mask in-batch columns holding the row's own positive item (other than the diagonal). */
+        @WithName("remove-accidental-hits")
+        @WithDefault("true")
+        boolean removeAccidentalHits();
+
+        @WithName("hard-negatives")
+        HardNegatives hardNegatives();
+
+        @WithName("multi-task")
+        MultiTask multiTask();
+    }
+
+    /**
+     * Hard negative mining: every {@code refresh-every-epochs} epochs (from {@code start-epoch}), each user's
+     * {@code top-k} highest-scoring items that are not among its train positives, from the current model; a
+     * {@code mix-ratio} share of the sampled negatives is then replaced by one of them.
+     */
+    interface HardNegatives {
+        @WithDefault("false")
+        boolean enabled();
+
+        @WithName("mix-ratio")
+        @WithDefault("0.5")
+        double mixRatio();
+
+        @WithName("top-k")
+        @WithDefault("10")
+        int topK();
+
+        @WithName("refresh-every-epochs")
+        @WithDefault("1")
+        int refreshEveryEpochs();
+
+        /** First epoch that trains with mined negatives (mining needs a model that has learnt something). */
+        @WithName("start-epoch")
+        @WithDefault("2")
+        int startEpoch();
+    }
+
+    /**
+     * The design document's MultiTaskTwoTower: click, like and share heads on the towers' embeddings, trained
+     * together with BCE (loss {@code bce} or {@code weighted-bce}), weighted per task.
+     */
+    interface MultiTask {
+        @WithDefault("false")
+        boolean enabled();
+
+        /**
+         * {@code concat} (the document: Linear over [user, item]) or {@code concat-product} (Linear over
+         * [user, item, user*item], which lets a head rank items differently per user).
+         */
+        @WithName("head-input")
+        @WithDefault("concat-product")
+        String headInput();
+
+        @WithName("click-weight")
+        @WithDefault("1.0")
+        double clickWeight();
+
+        @WithName("like-weight")
+        @WithDefault("1.0")
+        double likeWeight();
+
+        @WithName("share-weight")
+        @WithDefault("1.0")
+        double shareWeight();
     }
 
     interface Eval {

@@ -1,6 +1,7 @@
 package dev.feedrank.config;
 
 import dev.feedrank.gating.GatePolicy;
+import dev.feedrank.training.TrainingSettings;
 import dev.feedrank.validation.ValidationSettings;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
@@ -59,6 +60,7 @@ public class RunConfigFactory {
             typed = cfg.getConfigMapping(FeedrankConfig.class);
             GatePolicy.from(typed.gate()); // threshold values must parse before the run starts, not at its gate
             ValidationSettings.from(typed.validation()); // so must severities and bounds of data validation
+            TrainingSettings.Technique.from(typed.train()); // and the loss, mining and multi-task settings
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("invalid configuration override: " + rootMessage(e), e);
         }

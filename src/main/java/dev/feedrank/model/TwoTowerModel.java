@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.feedrank.data.FeatureTable;
@@ -49,17 +50,58 @@ public final class TwoTowerModel implements AutoCloseable {
         return m;
     }
 
-    /** Rebuilds a model from the parameters of both towers (as written by {@link #towerParameters}). */
+    /** Rebuilds a single-task model from the parameters of both towers (as written by {@link #towerParameters}). */
     public static TwoTowerModel fromTowers(ModelSpec spec, byte[] userTower, byte[] itemTower) throws IOException {
+        return fromTowers(spec, userTower, itemTower, null);
+    }
+
+    /** Rebuilds a model from both towers and, for a multi-task spec, its heads (as {@link #heads()} gave them). */
+    public static TwoTowerModel fromTowers(ModelSpec spec, byte[] userTower, byte[] itemTower, TaskHeads heads) throws IOException {
+        if (spec.multiTask() != (heads != null)) {
+            throw new IOException(spec.multiTask() ? "model spec has heads " + spec.heads() + " but the bundle has no heads"
+                    : "the bundle has heads but its model spec has none");
+        }
         TwoTowerModel m = create(spec);
         try {
             m.block.userTower().loadParameters(m.manager(), new DataInputStream(new ByteArrayInputStream(userTower)));
             m.block.itemTower().loadParameters(m.manager(), new DataInputStream(new ByteArrayInputStream(itemTower)));
-        } catch (MalformedModelException e) {
+            if (heads != null) {
+                if (!heads.tasks().equals(spec.heads()) || !heads.input().equals(spec.headInput())
+                        || heads.embeddingDim() != spec.embeddingDim()) {
+                    throw new IOException("heads " + heads.tasks() + " over " + heads.input() + " do not fit model spec " + spec);
+                }
+                Linear linear = m.block.headsLinear();
+                for (Pair<String, Parameter> p : linear.getParameters()) {
+                    NDArray a = p.getValue().getArray();
+                    a.set(FloatBuffer.wrap(p.getValue().getType() == Parameter.Type.WEIGHT ? heads.weight() : heads.bias()));
+                }
+            }
+        } catch (MalformedModelException | RuntimeException e) {
             m.close();
-            throw new IOException("tower parameters do not fit model spec " + spec + ": " + e.getMessage(), e);
+            throw new IOException("parameters do not fit model spec " + spec + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            m.close();
+            throw e;
         }
         return m;
+    }
+
+    /** The heads of a multi-task model as plain arrays, or null for a single-task model. */
+    public TaskHeads heads() {
+        Linear linear = block.headsLinear();
+        if (linear == null) return null;
+        float[] weight = null;
+        float[] bias = null;
+        for (Pair<String, Parameter> p : linear.getParameters()) {
+            if (p.getValue().getType() == Parameter.Type.WEIGHT) weight = p.getValue().getArray().toFloatArray();
+            else bias = p.getValue().getArray().toFloatArray();
+        }
+        return new TaskHeads(spec.heads(), spec.headInput(), spec.embeddingDim(), weight, bias);
+    }
+
+    /** Scores from this model's embeddings (its heads, or the dot product). */
+    public EmbeddingScores scores() {
+        return new EmbeddingScores(spec.embeddingDim(), heads());
     }
 
     public static Shape[] inputShapes(ModelSpec spec, long batch) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.feedrank.data.FeatureTable;
 import dev.feedrank.data.PreparedDataset;
+import dev.feedrank.model.TaskHeads;
 import dev.feedrank.model.TwoTowerModel;
 import dev.feedrank.storage.ObjectStorage;
 
@@ -48,7 +49,9 @@ public final class BundleExporter {
         put(storage, keys, prefix + BundleFiles.USER_EMBEDDINGS, Npy.write(userEmbeddings, users.rows(), d), "application/octet-stream");
         put(storage, keys, prefix + BundleFiles.USER_FEATURES, Npy.write(users.dense(), users.rows(), users.width()), "application/octet-stream");
         put(storage, keys, prefix + BundleFiles.USER_IDS, idCsv(users), "text/csv");
-        ServingProbe probe = ServingProbe.sample(users, items, userEmbeddings, itemEmbeddings, d, ServingProbe.DEFAULT_SIZE);
+        ServingProbe probe = ServingProbe.sample(users, items, userEmbeddings, itemEmbeddings, r.model().scores(), ServingProbe.DEFAULT_SIZE);
+        TaskHeads heads = r.model().heads();
+        if (heads != null) put(storage, keys, prefix + BundleFiles.HEADS, json.writeValueAsBytes(heads), "application/json");
         put(storage, keys, prefix + BundleFiles.PROBE, json.writeValueAsBytes(probe), "application/json");
 
         Map<String, String> files = new LinkedHashMap<>();
@@ -62,6 +65,7 @@ public final class BundleExporter {
         files.put("userIds", BundleFiles.USER_IDS);
         files.put("userFeatures", BundleFiles.USER_FEATURES);
         files.put("servingProbe", BundleFiles.PROBE);
+        if (heads != null) files.put("heads", BundleFiles.HEADS);
         Map<String, Object> vocab = new LinkedHashMap<>();
         vocab.put("kind", "vocabulary");
         vocab.put("oovIndex", 0);

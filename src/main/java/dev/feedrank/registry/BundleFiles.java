@@ -13,6 +13,8 @@ public final class BundleFiles {
     public static final String USER_IDS = "user_ids.csv";
     public static final String USER_FEATURES = "user_features.npy";
     public static final String PROBE = "serving_probe.json";
+    /** Multi-task models only: the task heads ({@link dev.feedrank.model.TaskHeads} as JSON). */
+    public static final String HEADS = "heads.json";
 
     private BundleFiles() {
     }

@@ -3,6 +3,7 @@ package dev.feedrank.registry;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.feedrank.data.FeatureTable;
+import dev.feedrank.model.TaskHeads;
 import dev.feedrank.model.TwoTowerModel;
 import dev.feedrank.storage.ObjectStorage;
 
@@ -10,7 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** Rebuilds both towers of a model version from its bundle alone (no database, no dataset). */
+/** Rebuilds both towers (and a multi-task model's heads) of a model version from its bundle alone (no database, no dataset). */
 public final class BundleLoader {
 
     private final ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -39,8 +40,10 @@ public final class BundleLoader {
                 manifest.dimensions().itemVocabSize(), manifest.featureSpec().get("item"));
         Npy.Matrix userEmb = Npy.read(storage.get(prefix + BundleFiles.USER_EMBEDDINGS));
         Npy.Matrix itemEmb = Npy.read(storage.get(prefix + BundleFiles.ITEM_EMBEDDINGS));
+        TaskHeads heads = manifest.dimensions().multiTask()
+                ? json.readValue(storage.get(prefix + BundleFiles.HEADS), TaskHeads.class) : null;
         TwoTowerModel model = TwoTowerModel.fromTowers(manifest.dimensions(),
-                storage.get(prefix + BundleFiles.USER_TOWER), storage.get(prefix + BundleFiles.ITEM_TOWER));
+                storage.get(prefix + BundleFiles.USER_TOWER), storage.get(prefix + BundleFiles.ITEM_TOWER), heads);
         return new LoadedBundle(manifest, model, users, items, userEmb, itemEmb);
     }
 

@@ -30,6 +30,7 @@ public final class ServabilityCheck {
         try (BundleLoader.LoadedBundle bundle = new BundleLoader().load(prefix, storage)) {
             ServingProbe probe = json.readValue(storage.get(prefix + BundleFiles.PROBE), ServingProbe.class);
             int d = bundle.manifest().dimensions().embeddingDim();
+            EmbeddingScores.Task click = bundle.model().scores().task("click");
             float[] users = bundle.model().embedUsers(bundle.users());
             float[] items = bundle.model().embedItems(bundle.items());
             double embeddingDiff = Math.max(BundleLoader.maxAbsDiff(users, bundle.userEmbeddings().data()),
@@ -48,7 +49,7 @@ public final class ServabilityCheck {
                     return new Result(false, Double.NaN, embeddingDiff, n, "probe pair " + k + " ("
                             + probe.users().get(k) + ", " + probe.items().get(k) + ") is not in the bundle's id files");
                 }
-                float score = EmbeddingScores.dot(users, u * d, items, i * d, d);
+                float score = click.logit(users, u * d, items, i * d);
                 double diff = Math.abs(score - probe.scores()[k]);
                 if (!(diff <= scoreDiff)) scoreDiff = Double.isNaN(diff) ? Double.POSITIVE_INFINITY : diff;
             }

@@ -1,9 +1,8 @@
 package dev.feedrank.stages;
 
 import dev.feedrank.data.PreparedDataset;
-import dev.feedrank.evaluation.RankingEvaluation;
+import dev.feedrank.evaluation.ModelEvaluation;
 import dev.feedrank.gating.Champion;
-import dev.feedrank.model.EmbeddingScores;
 import dev.feedrank.model.TwoTowerModel;
 import dev.feedrank.orchestration.Stage;
 import dev.feedrank.orchestration.StageContext;
@@ -14,11 +13,11 @@ import dev.feedrank.storage.ObjectStorage;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * evaluate: pointwise and full-corpus ranking metrics on the test window for the candidate, the popularity
+ * evaluate: pointwise and full-corpus ranking metrics on the test window, per task (click unprefixed, then
+ * {@code like.*} and {@code share.*}), for the candidate, the popularity
  * baseline and the champion (the model aliased {@code production}, loaded from its bundle in S3 and scored on this
  * very split; ids it never saw use its out-of-vocabulary rows).
  */
@@ -62,8 +61,8 @@ public class EvaluateStage implements Stage {
     public void execute(StageContext ctx) throws Exception {
         PreparedDataset data = datasets.dataset(ctx);
         TwoTowerModel model = models.model(ctx, data);
-        RankingEvaluation ranking = new RankingEvaluation(data, ctx.config().eval().ks());
-        Map<String, Double> metrics = evaluate(model, data.users(), data.items(), data, ranking);
+        ModelEvaluation ranking = new ModelEvaluation(data, ctx.config().eval().ks());
+        Map<String, Double> metrics = evaluate(model, data.users(), data.items(), ranking);
         Map<String, Double> baseline = ranking.popularity();
         metrics.forEach((k, v) -> ctx.metric("model", k, v, "test", null));
         baseline.forEach((k, v) -> ctx.metric("baseline", k, v, "test", null));
@@ -81,23 +80,16 @@ public class EvaluateStage implements Stage {
     }
 
     private static Map<String, Double> evaluate(TwoTowerModel model, dev.feedrank.data.FeatureTable users,
-                                                dev.feedrank.data.FeatureTable items, PreparedDataset data,
-                                                RankingEvaluation ranking) {
-        int d = model.spec().embeddingDim();
-        float[] u = model.embedUsers(users);
-        float[] i = model.embedItems(items);
-        Map<String, Double> metrics = new LinkedHashMap<>(
-                RankingEvaluation.pointwise(EmbeddingScores.probabilities(u, i, d, data.test()), data.test()));
-        metrics.putAll(ranking.model(u, i, d));
-        return metrics;
+                                                dev.feedrank.data.FeatureTable items, ModelEvaluation ranking) {
+        return ranking.model(model.embedUsers(users), model.embedItems(items), model.scores());
     }
 
     /** Scores the production model on this run's split; a bundle that cannot be loaded or cannot score the data is reported, not fatal. */
     private Champion evaluateChampion(StageContext ctx, ModelRegistry.AliasedVersion production, PreparedDataset data,
-                                      RankingEvaluation ranking) {
+                                      ModelEvaluation ranking) {
         try (BundleLoader.LoadedBundle bundle = new BundleLoader().load(production.bundlePrefix(), storage)) {
             ChampionInputs.Remapped inputs = ChampionInputs.remap(bundle, data.users(), data.items());
-            Map<String, Double> metrics = evaluate(bundle.model(), inputs.users(), inputs.items(), data, ranking);
+            Map<String, Double> metrics = evaluate(bundle.model(), inputs.users(), inputs.items(), ranking);
             metrics.forEach((k, v) -> ctx.metric("champion", k, v, "test", null));
             ctx.metric("champion", "oov_users", inputs.oovUsers(), "test", null);
             ctx.metric("champion", "oov_items", inputs.oovItems(), "test", null);

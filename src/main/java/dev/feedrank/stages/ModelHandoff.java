@@ -3,6 +3,8 @@ package dev.feedrank.stages;
 import dev.feedrank.data.PreparedDataset;
 import dev.feedrank.model.ModelSpec;
 import dev.feedrank.model.TwoTowerModel;
+import dev.feedrank.training.TrainingSettings;
+import dev.feedrank.training.TwoTowerTrainer;
 import dev.feedrank.orchestration.StageContext;
 import dev.feedrank.storage.ObjectStorage;
 import dev.feedrank.training.TrainingResult;
@@ -25,9 +27,7 @@ public class ModelHandoff {
         if (loaded.isPresent()) return loaded.get();
         String key = ctx.artifacts().get("checkpoint");
         if (key == null) throw new IllegalStateException("no checkpoint recorded for run " + ctx.runId());
-        var t = ctx.config().train();
-        ModelSpec spec = new ModelSpec(data.users().vocabSize(), data.users().width(), data.items().vocabSize(),
-                data.items().width(), t.idEmbeddingDim(), t.embeddingDim());
+        ModelSpec spec = TwoTowerTrainer.modelSpec(data, TrainingSettings.from(ctx.config().train()));
         TwoTowerModel model = TwoTowerModel.create(spec);
         ctx.closeAtEnd(model);
         model.loadParameters(storage.get(key));

@@ -50,7 +50,8 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
                                  float learningRate, ReduceLrOnPlateau.State plateau, int bestEpoch,
                                  double bestValidationAuc, byte[] bestParameters, List<EpochStats> curve,
                                  long batchesDone, long samplesDone, double elapsedSeconds, boolean finished,
-                                 boolean stoppedEarly, byte[] parameters, ResumableAdam.State optimizer) {
+                                 boolean stoppedEarly, byte[] parameters, ResumableAdam.State optimizer,
+                                 HardNegativeMiner.Mined hardNegatives) {
 
     public static final int FORMAT_VERSION = 1;
     private static final byte[] MAGIC = "FRTRCKPT".getBytes(StandardCharsets.US_ASCII);
@@ -58,6 +59,7 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
     private static final String BEST_PARAMETERS = "best-parameters";
     private static final String MEAN = "adam.mean:";
     private static final String VARIANCE = "adam.variance:";
+    private static final String HARD_NEGATIVES = "hard-negatives";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public TrainingCheckpoint {
@@ -75,13 +77,13 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
     public record Fingerprint(long seed, int batchSize, int epochs, int embeddingDim, int idEmbeddingDim, int trainSize,
                               double learningRate, double lrFactor, int lrPatience, int earlyStoppingPatience,
                               double coldStartRate, int userVocabSize, int userDenseDim, int itemVocabSize,
-                              int itemDenseDim, String dataContentHash) {
+                              int itemDenseDim, String dataContentHash, String technique) {
 
         public static Fingerprint of(TrainingSettings s, ModelSpec spec, PreparedDataset data) {
             return new Fingerprint(s.seed(), s.batchSize(), s.epochs(), s.embeddingDim(), s.idEmbeddingDim(),
                     data.train().size(), s.learningRate(), s.lrFactor(), s.lrPatience(), s.earlyStoppingPatience(),
                     s.coldStartRate(), spec.userVocabSize(), spec.userDenseDim(), spec.itemVocabSize(),
-                    spec.itemDenseDim(), data.contentHash());
+                    spec.itemDenseDim(), data.contentHash(), s.technique().toString());
         }
 
         /** "name: checkpoint X, now Y" for every field that differs. */
@@ -113,6 +115,7 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
             m.put("itemVocabSize", itemVocabSize);
             m.put("itemDenseDim", itemDenseDim);
             m.put("dataContentHash", dataContentHash);
+            m.put("technique", technique);
             return m;
         }
     }
@@ -137,7 +140,7 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
     TrainingCheckpoint withoutOptimizerState() {
         return new TrainingCheckpoint(fingerprint, epoch, batch, epochLossSum, epochSeconds, learningRate, plateau, bestEpoch,
                 bestValidationAuc, bestParameters, curve, batchesDone, samplesDone, elapsedSeconds, finished, stoppedEarly,
-                parameters, ResumableAdam.State.empty());
+                parameters, ResumableAdam.State.empty(), hardNegatives);
     }
 
     public byte[] encode() {
@@ -192,6 +195,7 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
         if (bestParameters != null) blobs.put(BEST_PARAMETERS, bestParameters);
         optimizer.means().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> blobs.put(MEAN + e.getKey(), e.getValue()));
         optimizer.variances().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> blobs.put(VARIANCE + e.getKey(), e.getValue()));
+        if (hardNegatives != null) blobs.put(HARD_NEGATIVES, encodeMined(hardNegatives));
 
         try {
             byte[] header = JSON.writeValueAsBytes(h);
@@ -236,6 +240,7 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
             byte[] bestParameters = null;
             Map<String, byte[]> means = new LinkedHashMap<>();
             Map<String, byte[]> variances = new LinkedHashMap<>();
+            HardNegativeMiner.Mined mined = null;
             for (int k = 0; k < blobCount; k++) {
                 String name = in.readUTF();
                 byte[] blob = readBlock(in, bytes.length);
@@ -243,6 +248,7 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
                 else if (name.equals(BEST_PARAMETERS)) bestParameters = blob;
                 else if (name.startsWith(MEAN)) means.put(name.substring(MEAN.length()), blob);
                 else if (name.startsWith(VARIANCE)) variances.put(name.substring(VARIANCE.length()), blob);
+                else if (name.equals(HARD_NEGATIVES)) mined = decodeMined(blob);
                 else throw new IllegalArgumentException("training checkpoint has an unknown part " + name);
             }
             if (in.available() > 0) throw new IllegalArgumentException("training checkpoint has " + in.available() + " trailing bytes");
@@ -256,7 +262,7 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
                     integer(fp, "embeddingDim"), integer(fp, "idEmbeddingDim"), integer(fp, "trainSize"), dbl(fp, "learningRate"),
                     dbl(fp, "lrFactor"), integer(fp, "lrPatience"), integer(fp, "earlyStoppingPatience"), dbl(fp, "coldStartRate"),
                     integer(fp, "userVocabSize"), integer(fp, "userDenseDim"), integer(fp, "itemVocabSize"), integer(fp, "itemDenseDim"),
-                    required(fp, "dataContentHash").asText());
+                    required(fp, "dataContentHash").asText(), fp.hasNonNull("technique") ? fp.get("technique").asText() : "(not recorded)");
             JsonNode pos = required(h, "position");
             JsonNode pl = required(h, "plateau");
             JsonNode best = required(h, "best");
@@ -278,12 +284,29 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
                     new ReduceLrOnPlateau.State(dbl(pl, "best"), integer(pl, "badEpochs"), dbl(pl, "learningRate")),
                     integer(best, "epoch"), dbl(best, "validationAuc"), bestParameters, curve, required(pr, "batchesDone").asLong(),
                     required(pr, "samplesDone").asLong(), dbl(pr, "elapsedSeconds"), required(h, "finished").asBoolean(),
-                    required(h, "stoppedEarly").asBoolean(), parameters, optimizer);
+                    required(h, "stoppedEarly").asBoolean(), parameters, optimizer, mined);
         } catch (EOFException e) {
             throw new IllegalArgumentException("training checkpoint is truncated", e);
         } catch (IOException e) {
             throw new IllegalArgumentException("training checkpoint is unreadable: " + e.getMessage(), e);
         }
+    }
+
+    private static byte[] encodeMined(HardNegativeMiner.Mined mined) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 4 * mined.items().length);
+        b.putInt(mined.k());
+        for (int v : mined.items()) b.putInt(v);
+        return b.array();
+    }
+
+    private static HardNegativeMiner.Mined decodeMined(byte[] blob) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(blob);
+        if (blob.length < 4 || (blob.length - 4) % 4 != 0) throw new IllegalArgumentException("training checkpoint's hard negatives are corrupt");
+        int k = b.getInt();
+        int[] items = new int[(blob.length - 4) / 4];
+        for (int i = 0; i < items.length; i++) items[i] = b.getInt();
+        if (k < 1 || items.length % k != 0) throw new IllegalArgumentException("training checkpoint's hard negatives are corrupt (k " + k + ")");
+        return new HardNegativeMiner.Mined(k, items);
     }
 
     private static byte[] readBlock(DataInputStream in, int total) throws IOException {

@@ -2,14 +2,142 @@ package dev.feedrank.training;
 
 import dev.feedrank.config.FeedrankConfig;
 
+import java.util.List;
+import java.util.Locale;
+
 /** The knobs of one training run (from {@code feedrank.train.*}). */
 public record TrainingSettings(int epochs, int batchSize, double learningRate, int embeddingDim, int idEmbeddingDim,
                                long seed, int earlyStoppingPatience, int lrPatience, double lrFactor, int logEveryBatches,
-                               double coldStartRate) {
+                               double coldStartRate, Technique technique) {
+
+    /** The document's default technique: pointwise BCE on sampled negatives, one click task, no mining. */
+    public TrainingSettings(int epochs, int batchSize, double learningRate, int embeddingDim, int idEmbeddingDim,
+                            long seed, int earlyStoppingPatience, int lrPatience, double lrFactor, int logEveryBatches,
+                            double coldStartRate) {
+        this(epochs, batchSize, learningRate, embeddingDim, idEmbeddingDim, seed, earlyStoppingPatience, lrPatience,
+                lrFactor, logEveryBatches, coldStartRate, Technique.DEFAULT);
+    }
+
+    public TrainingSettings {
+        if (technique == null) technique = Technique.DEFAULT;
+    }
+
+    public TrainingSettings with(Technique t) {
+        return new TrainingSettings(epochs, batchSize, learningRate, embeddingDim, idEmbeddingDim, seed,
+                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, t);
+    }
 
     public static TrainingSettings from(FeedrankConfig.Train t) {
         return new TrainingSettings(t.epochs(), t.batchSize(), t.learningRate(), t.embeddingDim(), t.idEmbeddingDim(),
                 t.seed(), t.earlyStoppingPatience(), t.lrPatience(), t.lrFactor(), t.logEveryBatches(),
-                t.coldStartRate());
+                t.coldStartRate(), Technique.from(t));
+    }
+
+    /** Losses by their configuration name. */
+    public enum LossKind {
+        BCE("bce"), WEIGHTED_BCE("weighted-bce"), PAIRWISE("pairwise"), BATCH_HARD_TRIPLET("batch-hard-triplet"),
+        IN_BATCH_SOFTMAX("in-batch-softmax");
+
+        public final String configName;
+
+        LossKind(String configName) {
+            this.configName = configName;
+        }
+
+        public static LossKind parse(String name) {
+            for (LossKind k : values()) if (k.configName.equalsIgnoreCase(name.trim())) return k;
+            throw new IllegalArgumentException("train.loss must be one of " + names() + ", got '" + name + "'");
+        }
+
+        public static List<String> names() {
+            return java.util.Arrays.stream(values()).map(k -> k.configName).toList();
+        }
+
+        /** Whether the loss trains on (positive, one negative) pairs per positive rather than on every example. */
+        public boolean pairsPerPositive() {
+            return this == PAIRWISE || this == IN_BATCH_SOFTMAX;
+        }
+
+        public double defaultMargin() {
+            return this == BATCH_HARD_TRIPLET ? 0.3 : 0.5;
+        }
+    }
+
+    public record HardNegatives(boolean enabled, double mixRatio, int topK, int refreshEveryEpochs, int startEpoch) {
+        public static final HardNegatives OFF = new HardNegatives(false, 0.5, 10, 1, 2);
+
+        public HardNegatives {
+            if (enabled) {
+                if (!(mixRatio >= 0 && mixRatio <= 1)) throw new IllegalArgumentException("train.hard-negatives.mix-ratio must be in [0, 1], got " + mixRatio);
+                if (topK < 1) throw new IllegalArgumentException("train.hard-negatives.top-k must be >= 1, got " + topK);
+                if (refreshEveryEpochs < 1) throw new IllegalArgumentException("train.hard-negatives.refresh-every-epochs must be >= 1, got " + refreshEveryEpochs);
+                if (startEpoch < 1) throw new IllegalArgumentException("train.hard-negatives.start-epoch must be >= 1, got " + startEpoch);
+            }
+        }
+
+        /** Whether the table is (re)mined at the start of this epoch. */
+        public boolean refreshAt(int epoch) {
+            return enabled && epoch >= startEpoch && (epoch - startEpoch) % refreshEveryEpochs == 0;
+        }
+
+        public boolean activeAt(int epoch) {
+            return enabled && epoch >= startEpoch;
+        }
+    }
+
+    /** Tasks of a multi-task model, in head order; click first (it drives validation, the best checkpoint and ranking). */
+    public static final List<String> TASKS = List.of("click", "like", "share");
+
+    public record MultiTask(boolean enabled, String headInput, double clickWeight, double likeWeight, double shareWeight) {
+        public static final MultiTask OFF = new MultiTask(false, "concat-product", 1, 1, 1);
+
+        public MultiTask {
+            headInput = headInput == null ? "concat-product" : headInput.trim().toLowerCase(Locale.ROOT);
+            if (enabled) {
+                if (!headInput.equals("concat") && !headInput.equals("concat-product")) {
+                    throw new IllegalArgumentException("train.multi-task.head-input must be 'concat' or 'concat-product', got '" + headInput + "'");
+                }
+                for (double w : new double[] {clickWeight, likeWeight, shareWeight}) {
+                    if (!(w >= 0) || Double.isInfinite(w)) throw new IllegalArgumentException("train.multi-task.*-weight must be finite and >= 0, got " + w);
+                }
+                if (clickWeight <= 0) throw new IllegalArgumentException("train.multi-task.click-weight must be > 0 (click drives validation), got " + clickWeight);
+            }
+        }
+
+        public float[] weights() {
+            return new float[] {(float) clickWeight, (float) likeWeight, (float) shareWeight};
+        }
+    }
+
+    /** How the towers are trained: loss, its parameters, hard negative mining and multi-task heads. */
+    public record Technique(LossKind loss, double posWeight, double margin, double temperature, boolean logqCorrection,
+                            boolean removeAccidentalHits, HardNegatives hardNegatives, MultiTask multiTask) {
+        public static final Technique DEFAULT = new Technique(LossKind.BCE, 2.0, 0.5, 1.0, true, true,
+                HardNegatives.OFF, MultiTask.OFF);
+
+        public Technique {
+            if (!(posWeight > 0) || Double.isInfinite(posWeight)) throw new IllegalArgumentException("train.pos-weight must be > 0, got " + posWeight);
+            if (!(margin >= 0) || Double.isInfinite(margin)) throw new IllegalArgumentException("train.margin must be >= 0, got " + margin);
+            if (!(temperature > 0) || Double.isInfinite(temperature)) throw new IllegalArgumentException("train.temperature must be > 0, got " + temperature);
+            if (multiTask.enabled() && loss != LossKind.BCE && loss != LossKind.WEIGHTED_BCE) {
+                throw new IllegalArgumentException("train.multi-task trains every head with BCE: it needs train.loss bce or weighted-bce, got '"
+                        + loss.configName + "'");
+            }
+        }
+
+        public static Technique from(FeedrankConfig.Train t) {
+            LossKind loss = LossKind.parse(t.loss());
+            FeedrankConfig.HardNegatives h = t.hardNegatives();
+            FeedrankConfig.MultiTask m = t.multiTask();
+            return new Technique(loss, t.posWeight(), t.margin().orElse(loss.defaultMargin()), t.temperature(),
+                    t.logqCorrection(), t.removeAccidentalHits(),
+                    new HardNegatives(h.enabled(), h.mixRatio(), h.topK(), h.refreshEveryEpochs(), h.startEpoch()),
+                    new MultiTask(m.enabled(), m.headInput(), m.clickWeight(), m.likeWeight(), m.shareWeight()));
+        }
+
+        /** A short label, e.g. {@code bce}, {@code pairwise+hard-negatives}, {@code bce+multi-task}. */
+        public String label() {
+            return loss.configName + (hardNegatives.enabled() ? "+hard-negatives" : "") + (multiTask.enabled() ? "+multi-task" : "");
+        }
     }
 }

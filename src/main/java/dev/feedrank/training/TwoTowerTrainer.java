@@ -20,7 +20,6 @@ import dev.feedrank.data.FeatureTable;
 import dev.feedrank.data.PreparedDataset;
 import dev.feedrank.evaluation.ClassificationMetrics;
 import dev.feedrank.model.DjlRuntime;
-import dev.feedrank.model.EmbeddingScores;
 import dev.feedrank.model.ModelSpec;
 import dev.feedrank.model.TwoTowerModel;
 
@@ -74,10 +73,7 @@ public final class TwoTowerTrainer {
      */
     public TrainingResult train(PreparedDataset data, TrainingSettings s, TrainingListener listener, byte[] resumeFrom) throws Exception {
         DjlRuntime.ensureOffline();
-        FeatureTable users = data.users();
-        FeatureTable items = data.items();
-        ModelSpec spec = new ModelSpec(users.vocabSize(), users.width(), items.vocabSize(), items.width(),
-                s.idEmbeddingDim(), s.embeddingDim());
+        ModelSpec spec = modelSpec(data, s);
         TrainingCheckpoint.Fingerprint fingerprint = TrainingCheckpoint.Fingerprint.of(s, spec, data);
         TrainingCheckpoint resume = null;
         if (resumeFrom != null) {
@@ -92,6 +88,14 @@ public final class TwoTowerTrainer {
             model.close();
             throw e;
         }
+    }
+
+    /** The model a training with these settings produces (heads for a multi-task technique). */
+    public static ModelSpec modelSpec(PreparedDataset data, TrainingSettings s) {
+        ModelSpec spec = new ModelSpec(data.users().vocabSize(), data.users().width(), data.items().vocabSize(),
+                data.items().width(), s.idEmbeddingDim(), s.embeddingDim());
+        TrainingSettings.MultiTask mt = s.technique().multiTask();
+        return mt.enabled() ? spec.withHeads(TrainingSettings.TASKS, mt.headInput()) : spec;
     }
 
     /** Where the loop is; what a checkpoint captures besides tensors. */
@@ -109,13 +113,19 @@ public final class TwoTowerTrainer {
         double elapsedBefore;
         boolean finished;
         boolean stoppedEarly;
+        HardNegativeMiner.Mined mined;
     }
 
     private TrainingResult run(PreparedDataset data, TrainingSettings s, TrainingListener listener, TwoTowerModel model,
                                TrainingCheckpoint.Fingerprint fingerprint, TrainingCheckpoint resume) throws Exception {
         Examples train = data.train();
-        int n = train.size();
-        if (n == 0) throw new IllegalArgumentException("the train split is empty");
+        if (train.size() == 0) throw new IllegalArgumentException("the train split is empty");
+        TrainingSettings.Technique tech = s.technique();
+        TrainingBatches view = new TrainingBatches(data, tech);
+        int n = view.size();
+        if (n == 0) {
+            throw new IllegalArgumentException("loss " + tech.loss().configName + " needs train positives with a sampled negative of the same user; the train split has none");
+        }
         int batches = (n + s.batchSize() - 1) / s.batchSize();
         long totalBatches = (long) batches * s.epochs();
         AdjustableLr lr = new AdjustableLr(s.learningRate());
@@ -138,6 +148,7 @@ public final class TwoTowerTrainer {
             at.elapsedBefore = resume.elapsedSeconds();
             at.finished = resume.finished();
             at.stoppedEarly = resume.stoppedEarly();
+            at.mined = resume.hardNegatives();
             lr.lr = resume.learningRate();
             plateau.restore(resume.plateau());
             if (at.batch < 0 || at.batch > batches || at.epoch < 1) {
@@ -159,19 +170,7 @@ public final class TwoTowerTrainer {
                         : String.format("resuming at the end of epoch %d (all %d batches done, validation pending) from checkpoint",
                                 at.epoch, batches));
             }
-            NDArray userVocab = tensors.create(toLong(data.users().vocabIndex()));
-            NDArray userDense = tensors.create(data.users().dense(), new Shape(data.users().rows(), data.users().width()));
-            NDArray itemVocab = tensors.create(toLong(data.items().vocabIndex()));
-            NDArray itemDense = tensors.create(data.items().dense(), new Shape(data.items().rows(), data.items().width()));
-            NDArray trainUser = tensors.create(toLong(train.user()));
-            NDArray trainItem = tensors.create(toLong(train.item()));
-            NDArray trainLabel = tensors.create(train.click());
-
-            // cold-start training: a share of examples is shown as coming from a user unseen in training (a real
-            // OOV user row of the table: ID bucket 0 and no-history features) and with the item's ID dropped to the
-            // OOV bucket, so the OOV rows learn what to do for new users and items instead of staying random
-            int coldRow = firstOov(data.users().vocabIndex());
-
+            view.load(tensors, at.mined);
             DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())
                     .optOptimizer(adam)
                     .optDevices(new Device[] {Device.cpu()});
@@ -183,6 +182,15 @@ public final class TwoTowerTrainer {
                     int epoch = at.epoch;
                     long epochStart = System.nanoTime();
                     long lastLog = epochStart;
+                    TrainingSettings.HardNegatives hard = tech.hardNegatives();
+                    if (at.batch < batches && (hard.refreshAt(epoch) && at.batch == 0 || hard.activeAt(epoch) && at.mined == null)) {
+                        long t0 = System.nanoTime();
+                        at.mined = HardNegativeMiner.mine(model, data, hard.topK());
+                        view.load(tensors, at.mined);
+                        listener.progress(String.format("epoch %d: mined the %d hardest negatives of every training user in %.1fs (mix ratio %.2f)",
+                                epoch, hard.topK(), (System.nanoTime() - t0) / 1e9, hard.mixRatio()));
+                    }
+                    boolean useMined = hard.activeAt(epoch);
                     try (NDManager epochManager = tensors.newSubManager()) {
                         NDArray order = at.batch < batches ? epochManager.create(toLong(permutation(n, epochShuffle(s.seed(), epoch)))) : null;
                         for (int b = at.batch; b < batches; b++) {
@@ -191,24 +199,10 @@ public final class TwoTowerTrainer {
                             engine.setRandomSeed(batchSeed(s.seed(), epoch, b));
                             try (NDManager bm = epochManager.newSubManager()) {
                                 NDArray rows = attach(order.get(new NDIndex("{}:{}", from, to)), bm);
-                                NDArray u = attach(trainUser.get(rows), bm);
-                                NDArray i = attach(trainItem.get(rows), bm);
-                                NDArray iVocab = attach(itemVocab.get(i), bm);
-                                if (s.coldStartRate() > 0) {
-                                    Shape shape = new Shape(to - from);
-                                    float rate = (float) s.coldStartRate();
-                                    if (coldRow >= 0) {
-                                        NDArray asCold = bm.randomUniform(0f, 1f, shape).lt(rate).toType(DataType.INT64, false);
-                                        u = u.add(asCold.mul(u.neg().add(coldRow))); // u where not cold, coldRow where cold
-                                    }
-                                    iVocab = iVocab.mul(bm.randomUniform(0f, 1f, shape).gte(rate).toType(DataType.INT64, false));
-                                }
-                                NDList inputs = new NDList(attach(userVocab.get(u), bm), attach(userDense.get(u), bm),
-                                        iVocab, attach(itemDense.get(i), bm));
-                                NDArray labels = attach(trainLabel.get(rows), bm);
+                                TrainingBatches.Batch batch = view.batch(rows, bm, s.coldStartRate(), useMined);
                                 try (GradientCollector gc = trainer.newGradientCollector()) {
-                                    NDList logits = trainer.forward(inputs);
-                                    NDArray loss = trainer.getLoss().evaluate(new NDList(labels), logits);
+                                    NDList out = trainer.forward(batch.inputs());
+                                    NDArray loss = view.loss(out, batch);
                                     gc.backward(loss);
                                     at.epochLossSum += loss.getFloat() * (to - from);
                                 }
@@ -263,6 +257,7 @@ public final class TwoTowerTrainer {
                     next.samplesDone = at.samplesDone;
                     next.finished = earlyStop || epoch >= s.epochs();
                     next.stoppedEarly = earlyStop;
+                    next.mined = at.mined;
                     listener.checkpoint(snapshot(fingerprint, next, 0, lr, plateau, model, adam, names,
                             at.elapsedBefore + (System.nanoTime() - started) / 1e9).encode());
                     if (earlyStop) {
@@ -287,7 +282,7 @@ public final class TwoTowerTrainer {
                                                ResumableAdam adam, ParameterNames names, double elapsed) throws IOException {
         return new TrainingCheckpoint(fingerprint, at.epoch, at.batch, at.epochLossSum, epochSeconds, lr.lr, plateau.state(),
                 at.bestEpoch, at.bestAuc, at.best, at.curve, at.batchesDone, at.samplesDone, elapsed, at.finished,
-                at.stoppedEarly, model.parameters(), adam.exportState(names.idToName));
+                at.stoppedEarly, model.parameters(), adam.exportState(names.idToName), at.mined);
     }
 
     /** The block's parameters by their stable names and by this instance's (random) ids. */
@@ -338,13 +333,8 @@ public final class TwoTowerTrainer {
         if (val.size() == 0) throw new IllegalArgumentException("the validation split is empty");
         float[] u = model.embedUsers(data.users());
         float[] i = model.embedItems(data.items());
-        float[] p = EmbeddingScores.probabilities(u, i, model.spec().embeddingDim(), val);
+        float[] p = model.scores().task("click").probabilities(u, i, val);
         return ClassificationMetrics.auc(p, val.click());
-    }
-
-    private static int firstOov(int[] vocab) {
-        for (int r = 0; r < vocab.length; r++) if (vocab[r] == 0) return r;
-        return -1;
     }
 
     private static NDArray attach(NDArray a, NDManager m) {

@@ -51,13 +51,18 @@ public final class TinyDatasets {
         int[] u = new int[n];
         int[] it = new int[n];
         float[] click = new float[n];
+        float[] like = new float[n];
+        float[] share = new float[n];
         for (int k = 0; k < n; k++) {
             u[k] = r.nextInt(users);
             it[k] = r.nextInt(items);
             double dot = 0;
             for (int j = 0; j < dim; j++) dot += uh[u[k] * dim + j] * ih[it[k] * dim + j];
             click[k] = r.nextDouble() < 1 / (1 + Math.exp(-2 * dot)) ? 1f : 0f;
+            // a like follows a click the user agrees with more, a share one it agrees with even more
+            like[k] = click[k] == 1f && dot > 0.5 ? 1f : 0f;
+            share[k] = like[k] == 1f && dot > 1.5 ? 1f : 0f;
         }
-        return new Examples(u, it, click, new float[n], new float[n], new boolean[n], new long[n]);
+        return new Examples(u, it, click, like, share, new boolean[n], new long[n]);
     }
 }

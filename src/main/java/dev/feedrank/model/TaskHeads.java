@@ -1,0 +1,40 @@
+package dev.feedrank.model;
+
+import java.util.List;
+
+/**
+ * The task heads of a multi-task model as plain arrays, for scoring from precomputed embeddings and for the bundle
+ * ({@code heads.json}): head {@code t}'s logit is {@code weight[t] . input + bias[t]} with input [user, item]
+ * ({@code concat}) or [user, item, user*item] ({@code concat-product}); {@code weight} is row-major [tasks, in].
+ */
+public record TaskHeads(List<String> tasks, String input, int embeddingDim, float[] weight, float[] bias) {
+
+    public TaskHeads {
+        tasks = List.copyOf(tasks);
+        int in = width(input, embeddingDim);
+        if (weight.length != tasks.size() * in || bias.length != tasks.size()) {
+            throw new IllegalArgumentException("heads of " + tasks + " over " + input + " (d=" + embeddingDim + ") need "
+                    + tasks.size() * in + " weights and " + tasks.size() + " biases, got " + weight.length + " and " + bias.length);
+        }
+    }
+
+    static int width(String input, int d) {
+        return "concat".equals(input) ? 2 * d : 3 * d;
+    }
+
+    public int index(String task) {
+        return tasks.indexOf(task);
+    }
+
+    /** Logit of head {@code t} for the user embedding at {@code u[uo..uo+d)} and the item embedding at {@code it[io..io+d)}. */
+    public float logit(int t, float[] u, int uo, float[] it, int io) {
+        int d = embeddingDim;
+        int w = t * width(input, d);
+        float s = bias[t];
+        for (int k = 0; k < d; k++) s += weight[w + k] * u[uo + k] + weight[w + d + k] * it[io + k];
+        if (!"concat".equals(input)) {
+            for (int k = 0; k < d; k++) s += weight[w + 2 * d + k] * u[uo + k] * it[io + k];
+        }
+        return s;
+    }
+}
