@@ -21,7 +21,10 @@ public class FeedrankMain {
     public static void main(String... args) {
         DjlRuntime.ensureOffline();
         LaunchArgs launch = LaunchArgs.scan(args);
-        launch.sets().forEach((k, v) -> System.setProperty(k.startsWith("feedrank.") ? k : "feedrank." + k, v));
+        // one spelling per key (map keys unquoted unless they contain a dot), as in application.properties and per-run
+        // overrides: two spellings of one map key make SmallRye refuse the other as unmapped
+        launch.sets().forEach((k, v) -> System.setProperty(
+                dev.feedrank.config.RunConfigFactory.canonical(k.startsWith("feedrank.") ? k : "feedrank." + k), v));
         if (launch.dataset() != null) {
             System.setProperty("feedrank.dataset", launch.dataset());
         }

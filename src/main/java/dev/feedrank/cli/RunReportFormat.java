@@ -66,6 +66,11 @@ public final class RunReportFormat {
         model.put("promoted", r.model() != null && r.model().promoted());
         model.put("artifacts", r.model() == null ? List.of() : r.model().artifacts());
         out.put("model", model);
+        Map<String, Object> training = new java.util.TreeMap<>();
+        if (r.config() != null) r.config().forEach((k, v) -> {
+            if (k.startsWith("train.")) training.put(k.substring("train.".length()), v);
+        });
+        out.put("training", training);
         if (r.validation() != null) {
             Map<String, Object> validation = new LinkedHashMap<>();
             validation.put("passed", r.validation().passed());

@@ -107,7 +107,7 @@ public class RunConfigFactory {
      * One spelling per property: a quoted segment without a dot inside ({@code "ndcg@10"}) is unquoted, so the same
      * map entry written both ways (application.properties, a stored snapshot, an override) is one key, not two.
      */
-    static String canonical(String key) {
+    public static String canonical(String key) {
         return key.replaceAll("\\.\"([^\".]*)\"", ".$1");
     }
 

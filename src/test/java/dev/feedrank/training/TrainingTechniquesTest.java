@@ -59,4 +59,39 @@ class TrainingTechniquesTest {
             }
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void aHardNegativeTrainingStoppedMidEpochResumesWithItsMinedNegativesAndMatchesTheUninterruptedOne() throws Exception {
+        PreparedDataset small = TinyDatasets.agreement(150, 80, 6_000, 3);
+        TrainingSettings s = new TrainingSettings(3, 256, 3e-3, 16, 8, 7, 5, 3, 0.5, 1000, 0.1).with(technique("bce+hard"));
+        TrainingResult clean = new TwoTowerTrainer().train(small, s, new TrainingListener() { });
+        byte[] cleanParams;
+        try (TwoTowerModel m = clean.model()) {
+            cleanParams = m.parameters();
+        }
+        int batches = (small.train().size() + 255) / 256;
+        List<byte[]> checkpoints = new java.util.ArrayList<>();
+        int[] seen = {0};
+        assertThrows(TrainingStoppedException.class, () -> new TwoTowerTrainer().train(small, s, new TrainingListener() {
+            @Override public boolean stopRequested() { return ++seen[0] >= 2 * batches + 3; } // epoch 3, batch 3
+            @Override public void checkpoint(byte[] state) { checkpoints.add(state); }
+        }));
+        byte[] last = checkpoints.get(checkpoints.size() - 1);
+        TrainingCheckpoint cp = TrainingCheckpoint.decode(last);
+        assertEquals(3, cp.epoch());
+        assertNotNull(cp.hardNegatives(), "the mined negatives are part of the checkpoint");
+        assertEquals(10, cp.hardNegatives().k());
+        TrainingResult resumed = new TwoTowerTrainer().train(small, s, new TrainingListener() { }, last);
+        try (TwoTowerModel m = resumed.model()) {
+            assertEquals(clean.curve().size(), resumed.curve().size());
+            for (int e = 0; e < clean.curve().size(); e++) {
+                assertEquals(clean.curve().get(e).validationAuc(), resumed.curve().get(e).validationAuc(), 1e-6, "epoch " + (e + 1));
+            }
+            assertArrayEquals(cleanParams, m.parameters(), "the resumed training ends with the same parameters");
+        }
+        // a checkpoint of another technique is refused, with the difference named
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> new TwoTowerTrainer().train(small,
+                s.with(technique("bce")), new TrainingListener() { }, last));
+        assertTrue(refused.getMessage().contains("technique"), refused.getMessage());
+    }
 }
