@@ -29,9 +29,10 @@ class TrainingTechniquesCliIT {
             "train.multi-task.enabled=true;gate.min.\"like.auc\"=0.55;gate.min.\"share.auc\"=0.55"})
     void completesAPipelineRun(String settings) throws Exception {
         List<String> args = new ArrayList<>(List.of(CliLocalModeIT.SMALL));
-        // gate only on value bounds: these runs compare techniques, not successive improvements
+        // gate only on value bounds: these runs check that each technique completes, not that it beats the last one
+        // or popularity in 3 epochs on tiny data (docs/training.md compares the techniques' quality)
         args.addAll(List.of("--set", "gate.max-regression.auc=off", "--set", "gate.max-regression.ndcg@10=off",
-                "--set", "gate.min.auc=0.55"));
+                "--set", "gate.beat-baseline=false", "--set", "gate.min.auc=0.55"));
         for (String kv : settings.split(";")) args.addAll(List.of("--set", kv));
         args.addAll(List.of("run", "--local", "--json", "--dataset", "synthetic"));
         CliLocalModeIT.Result r = CliLocalModeIT.run(args.toArray(String[]::new));
@@ -43,7 +44,10 @@ class TrainingTechniquesCliIT {
         for (String kv : settings.split(";")) {
             if (!kv.startsWith("train.")) continue;
             String key = kv.substring("train.".length(), kv.indexOf('='));
-            assertEquals(kv.substring(kv.indexOf('=') + 1), training.get(key).asText(), "recorded in the run's config: " + training);
+            String expected = kv.substring(kv.indexOf('=') + 1);
+            String recorded = training.get(key).asText();
+            if (expected.matches("[0-9.]+")) assertEquals(Double.parseDouble(expected), Double.parseDouble(recorded), 0.0, key + " in " + training);
+            else assertEquals(expected, recorded, "recorded in the run's config: " + training);
         }
         assertTrue(json.get("metrics").get("auc").asDouble() > 0.55, json.get("metrics").toString());
         assertTrue(json.get("gate").get("passed").asBoolean(), json.get("gate").toString());
