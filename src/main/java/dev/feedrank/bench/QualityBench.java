@@ -98,7 +98,7 @@ public final class QualityBench {
         System.out.println(table(results, baselines, seeds.size(), epochs));
     }
 
-    static TrainingSettings.Technique technique(String label) {
+    public static TrainingSettings.Technique technique(String label) {
         String[] parts = label.split("\\+");
         TrainingSettings.LossKind loss = TrainingSettings.LossKind.parse(parts[0]);
         boolean hard = false;

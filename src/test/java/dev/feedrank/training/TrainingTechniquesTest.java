@@ -23,14 +23,9 @@ class TrainingTechniquesTest {
         data = TinyDatasets.agreement(300, 150, 20_000, 7);
     }
 
+    /** A technique by its bench label, e.g. {@code pairwise+hard}, {@code bce+multi} (see QualityBench). */
     static TrainingSettings.Technique technique(String label) {
-        String[] parts = label.split("\\+");
-        TrainingSettings.LossKind loss = TrainingSettings.LossKind.parse(parts[0]);
-        boolean hard = List.of(parts).contains("hard");
-        boolean multi = List.of(parts).contains("multi");
-        return new TrainingSettings.Technique(loss, 2.0, loss.defaultMargin(), 1.0, true, true,
-                hard ? new TrainingSettings.HardNegatives(true, 0.5, 10, 1, 2) : TrainingSettings.HardNegatives.OFF,
-                multi ? new TrainingSettings.MultiTask(true, "concat-product", 1, 1, 1) : TrainingSettings.MultiTask.OFF);
+        return dev.feedrank.bench.QualityBench.technique(label);
     }
 
     @ParameterizedTest
