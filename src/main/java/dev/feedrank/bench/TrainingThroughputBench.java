@@ -72,6 +72,7 @@ public final class TrainingThroughputBench {
         Files.write(out.resolve("items_vocab.npy"), Npy.writeInt64(d.items().vocabIndex()));
         Files.write(out.resolve("items_dense.npy"), Npy.write(d.items().dense(), d.items().rows(), d.items().width()));
         split(out, "train", d.train());
+        split(out, "validation", d.validation());
         split(out, "test", d.test());
         String meta = String.format(Locale.ROOT, "{\"user_vocab_size\": %d, \"item_vocab_size\": %d, \"id_embedding_dim\": 32, "
                         + "\"embedding_dim\": 64, \"batch_size\": %d, \"epochs\": %d, \"learning_rate\": 0.001, \"seed\": %d}",
