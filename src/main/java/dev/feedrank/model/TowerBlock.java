@@ -13,7 +13,6 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
@@ -49,11 +48,11 @@ public class TowerBlock extends AbstractBlock {
                 .add(Linear.builder().setUnits(256).build())
                 .add(Activation.reluBlock())
                 .add(batchNorm())
-                .add(Dropout.builder().optRate(0.3f).build())
+                .add(new Dropout(0.3f))
                 .add(Linear.builder().setUnits(128).build())
                 .add(Activation.reluBlock())
                 .add(batchNorm())
-                .add(Dropout.builder().optRate(0.2f).build())
+                .add(new Dropout(0.2f))
                 .add(Linear.builder().setUnits(embeddingDim).build())
                 .add(LayerNorm.builder().axis(1).optEpsilon(1e-5f).build()));
         TorchInit.apply(mlp, new int[] {idEmbeddingDim + denseDim, 256, 128});
