@@ -61,16 +61,27 @@ class TrainStageResumeTest {
         }
     }
 
+    /** A config interface answering from a map (an unknown method is a test error). */
+    @SuppressWarnings("unchecked")
+    static <T> T proxy(Class<T> type, Map<String, Object> values) {
+        return (T) Proxy.newProxyInstance(FeedrankConfig.class.getClassLoader(), new Class<?>[] {type}, (p, m, a) -> {
+            if (!values.containsKey(m.getName())) throw new UnsupportedOperationException(m.getName());
+            return values.get(m.getName());
+        });
+    }
+
     static FeedrankConfig trainingConfig() {
         Map<String, Object> train = Map.ofEntries(Map.entry("epochs", 3), Map.entry("batchSize", 256),
                 Map.entry("learningRate", 1e-3), Map.entry("embeddingDim", 16), Map.entry("idEmbeddingDim", 8),
                 Map.entry("seed", 5L), Map.entry("earlyStoppingPatience", 5), Map.entry("lrPatience", 3),
-                Map.entry("lrFactor", 0.5), Map.entry("coldStartRate", 0.1), Map.entry("logEveryBatches", 1000));
-        FeedrankConfig.Train t = (FeedrankConfig.Train) Proxy.newProxyInstance(FeedrankConfig.class.getClassLoader(),
-                new Class<?>[] {FeedrankConfig.Train.class}, (p, m, a) -> {
-                    if (!train.containsKey(m.getName())) throw new UnsupportedOperationException(m.getName());
-                    return train.get(m.getName());
-                });
+                Map.entry("lrFactor", 0.5), Map.entry("coldStartRate", 0.1), Map.entry("logEveryBatches", 1000),
+                Map.entry("loss", "bce"), Map.entry("posWeight", 2.0), Map.entry("margin", java.util.Optional.empty()),
+                Map.entry("temperature", 1.0), Map.entry("logqCorrection", true), Map.entry("removeAccidentalHits", true),
+                Map.entry("hardNegatives", proxy(FeedrankConfig.HardNegatives.class, Map.of("enabled", false, "mixRatio", 0.5,
+                        "topK", 10, "refreshEveryEpochs", 1, "startEpoch", 2))),
+                Map.entry("multiTask", proxy(FeedrankConfig.MultiTask.class, Map.of("enabled", false, "headInput", "concat-product",
+                        "clickWeight", 1.0, "likeWeight", 1.0, "shareWeight", 1.0))));
+        FeedrankConfig.Train t = proxy(FeedrankConfig.Train.class, train);
         return (FeedrankConfig) Proxy.newProxyInstance(FeedrankConfig.class.getClassLoader(), new Class<?>[] {FeedrankConfig.class},
                 (p, m, a) -> {
                     if (m.getName().equals("train")) return t;

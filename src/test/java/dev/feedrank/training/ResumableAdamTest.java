@@ -113,7 +113,9 @@ class ResumableAdamTest {
                     for (int i = 0; i < BATCH; i++) y[i] = r.nextBoolean() ? 1f : 0f;
                     NDArray labels = bm.create(y);
                     try (GradientCollector gc = trainer.newGradientCollector()) {
-                        NDArray loss = trainer.getLoss().evaluate(new NDList(labels), trainer.forward(inputs));
+                        NDList out = trainer.forward(inputs);
+                        NDArray logits = dev.feedrank.model.TwoTowerBlock.dot(out.get(0), out.get(1));
+                        NDArray loss = trainer.getLoss().evaluate(new NDList(labels), new NDList(logits));
                         gc.backward(loss);
                     }
                     trainer.step();
