@@ -7,7 +7,6 @@ import dev.feedrank.data.Examples;
 import dev.feedrank.data.FeatureTable;
 import dev.feedrank.data.PreparedDataset;
 import dev.feedrank.evaluation.TopK;
-import dev.feedrank.model.EmbeddingScores;
 import dev.feedrank.model.TaskHeads;
 import dev.feedrank.model.TwoTowerModel;
 
@@ -116,16 +115,5 @@ public final class HardNegativeMiner {
             }
         }
         return out;
-    }
-
-    /** Mean click score of the given (user row, item row) pairs under the model, for reports and tests. */
-    public static double meanScore(TwoTowerModel model, PreparedDataset data, int[] userRows, int[] itemRows) {
-        float[] u = model.embedUsers(data.users());
-        float[] it = model.embedItems(data.items());
-        EmbeddingScores.Task click = model.scores().task("click");
-        int d = model.spec().embeddingDim();
-        double sum = 0;
-        for (int i = 0; i < userRows.length; i++) sum += click.logit(u, userRows[i] * d, it, itemRows[i] * d);
-        return sum / Math.max(1, userRows.length);
     }
 }

@@ -146,31 +146,31 @@ final class TrainingBatches {
     Batch batch(NDArray rows, NDManager bm, double coldStartRate, boolean useMined) {
         int b = (int) rows.size();
         Shape shape = new Shape(b);
-        NDArray example = pairs ? attach(viewIndex.get(rows), bm) : rows;
-        NDArray u = attach(trainUser.get(example), bm);
-        NDArray i = attach(trainItem.get(example), bm);
-        NDArray labels = attach(trainLabel.get(example), bm);
-        NDArray tasks = trainTasks == null ? null : attach(trainTasks.get(example), bm);
+        NDArray example = pairs ? TwoTowerTrainer.attach(viewIndex.get(rows), bm) : rows;
+        NDArray u = TwoTowerTrainer.attach(trainUser.get(example), bm);
+        NDArray i = TwoTowerTrainer.attach(trainItem.get(example), bm);
+        NDArray labels = TwoTowerTrainer.attach(trainLabel.get(example), bm);
+        NDArray tasks = trainTasks == null ? null : TwoTowerTrainer.attach(trainTasks.get(example), bm);
         NDArray items = i;
         NDArray ids = null;
         NDArray q = null;
         if (pairs) {
-            NDArray slot = bm.randomUniform(0f, 1f, shape).mul(attach(userNegCount.get(u), bm)).floor()
-                    .toType(DataType.INT64, false).minimum(attach(userNegCount.get(u), bm).sub(1f).toType(DataType.INT64, false));
-            NDArray negRow = attach(userNegList.get(slot.add(attach(userNegStart.get(u), bm))), bm);
-            NDArray negItem = attach(trainItem.get(negRow), bm);
+            NDArray slot = bm.randomUniform(0f, 1f, shape).mul(TwoTowerTrainer.attach(userNegCount.get(u), bm)).floor()
+                    .toType(DataType.INT64, false).minimum(TwoTowerTrainer.attach(userNegCount.get(u), bm).sub(1f).toType(DataType.INT64, false));
+            NDArray negRow = TwoTowerTrainer.attach(userNegList.get(slot.add(TwoTowerTrainer.attach(userNegStart.get(u), bm))), bm);
+            NDArray negItem = TwoTowerTrainer.attach(trainItem.get(negRow), bm);
             if (useMined && mined != null) negItem = mix(u, negItem, null, bm, shape);
             items = i.concat(negItem);
             ids = items;
-            q = attach(logQ.get(i), bm);
+            q = TwoTowerTrainer.attach(logQ.get(i), bm);
             q = (tech.logqCorrection() ? q : q.zerosLike()).concat(bm.full(shape, tech.logqCorrection() ? uniformLogQ : 0f));
         } else {
             if (useMined && mined != null) {
-                items = mix(u, i, attach(trainSampled.get(example), bm), bm, shape);
+                items = mix(u, i, TwoTowerTrainer.attach(trainSampled.get(example), bm), bm, shape);
             }
             ids = items;
         }
-        NDArray iVocab = attach(itemVocab.get(items), bm);
+        NDArray iVocab = TwoTowerTrainer.attach(itemVocab.get(items), bm);
         if (coldStartRate > 0) {
             float rate = (float) coldStartRate;
             if (coldRow >= 0) {
@@ -179,15 +179,15 @@ final class TrainingBatches {
             }
             iVocab = iVocab.mul(bm.randomUniform(0f, 1f, new Shape(items.size())).gte(rate).toType(DataType.INT64, false));
         }
-        NDList inputs = new NDList(attach(userVocab.get(u), bm), attach(userDense.get(u), bm), iVocab,
-                attach(itemDense.get(items), bm));
+        NDList inputs = new NDList(TwoTowerTrainer.attach(userVocab.get(u), bm), TwoTowerTrainer.attach(userDense.get(u), bm), iVocab,
+                TwoTowerTrainer.attach(itemDense.get(items), bm));
         return new Batch(inputs, labels, tasks, ids, q, b);
     }
 
     /** Replaces a mix-ratio share of {@code items} (where {@code eligible} is 1, or everywhere) by mined negatives. */
     private NDArray mix(NDArray u, NDArray items, NDArray eligible, NDManager bm, Shape shape) {
         NDArray pick = bm.randomUniform(0f, 1f, shape).mul(minedK).floor().toType(DataType.INT64, false).minimum(minedK - 1);
-        NDArray candidate = attach(mined.get(u.mul(minedK).add(pick)), bm);
+        NDArray candidate = TwoTowerTrainer.attach(mined.get(u.mul(minedK).add(pick)), bm);
         NDArray use = bm.randomUniform(0f, 1f, shape).lt((float) tech.hardNegatives().mixRatio())
                 .logicalAnd(candidate.gte(0));
         if (eligible != null) use = use.logicalAnd(eligible.gt(0.5f));
@@ -220,10 +220,5 @@ final class TrainingBatches {
     private static int firstOov(int[] vocab) {
         for (int r = 0; r < vocab.length; r++) if (vocab[r] == 0) return r;
         return -1;
-    }
-
-    private static NDArray attach(NDArray a, NDManager m) {
-        a.attach(m);
-        return a;
     }
 }

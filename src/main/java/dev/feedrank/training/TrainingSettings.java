@@ -1,6 +1,7 @@
 package dev.feedrank.training;
 
 import dev.feedrank.config.FeedrankConfig;
+import dev.feedrank.evaluation.ModelEvaluation;
 
 import java.util.List;
 import java.util.Locale;
@@ -86,7 +87,7 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, i
     }
 
     /** Tasks of a multi-task model, in head order; click first (it drives validation, the best checkpoint and ranking). */
-    public static final List<String> TASKS = List.of("click", "like", "share");
+    public static final List<String> TASKS = ModelEvaluation.TASKS;
 
     public record MultiTask(boolean enabled, String headInput, double clickWeight, double likeWeight, double shareWeight) {
         public static final MultiTask OFF = new MultiTask(false, "concat-product", 1, 1, 1);

@@ -337,7 +337,7 @@ public final class TwoTowerTrainer {
         return ClassificationMetrics.auc(p, val.click());
     }
 
-    private static NDArray attach(NDArray a, NDManager m) {
+    static NDArray attach(NDArray a, NDManager m) {
         a.attach(m);
         return a;
     }
