@@ -47,6 +47,7 @@ public final class QualityBench {
         List<Long> seeds = List.of(42L, 43L, 44L);
         int epochs = 10;
         Path work = Files.createTempDirectory("feedrank-quality");
+        String split = "global-time";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--datasets" -> datasets = List.of(args[++i].split(","));
@@ -54,12 +55,14 @@ public final class QualityBench {
                 case "--seeds" -> seeds = java.util.Arrays.stream(args[++i].split(",")).map(Long::parseLong).toList();
                 case "--epochs" -> epochs = Integer.parseInt(args[++i]);
                 case "--work" -> work = Path.of(args[++i]);
+                case "--split" -> split = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        for (String t : techniques) technique(t); // fail fast on a typo
+        for (String t : techniques) settings(t, epochs, 0); // fail fast on a typo
         // the pipeline's defaults (FeedrankConfig): 16 sampled negatives, uniform, split 0.8/0.1, data seed 42
-        PreparationSettings prep = new PreparationSettings(0.8, 0.1, 16, "uniform", 42, 2000, 1000, 200_000);
+        PreparationSettings prep = new PreparationSettings(0.8, 0.1, 16, "uniform", 42, 2000, 1000, 200_000)
+                .withSplit(split, 0.2);
         Map<String, Map<String, List<Map<String, Double>>>> results = new LinkedHashMap<>();
         Map<String, Map<String, Double>> baselines = new LinkedHashMap<>();
         for (String ds : datasets) {
@@ -70,12 +73,13 @@ public final class QualityBench {
                     data.train().size(), data.validation().size(), data.test().size(), (System.nanoTime() - t0) / 1e9);
             ModelEvaluation evaluation = new ModelEvaluation(data, List.of(10));
             baselines.put(name, evaluation.popularity());
+            System.out.printf(Locale.ROOT, "dataset %s: split %s, %d test users ranked, popularity %s%n", name, split,
+                    evaluation.users(), baselines.get(name));
             Map<String, List<Map<String, Double>>> byTechnique = new LinkedHashMap<>();
             results.put(name, byTechnique);
             for (String label : techniques) {
                 for (long seed : seeds) {
-                    TrainingSettings s = new TrainingSettings(epochs, 1024, 1e-3, 64, 32, seed, 5, 3, 0.5, 1_000_000, 0.5)
-                            .with(technique(label));
+                    TrainingSettings s = settings(label, epochs, seed);
                     long start = System.nanoTime();
                     TrainingResult r = new TwoTowerTrainer().train(data, s, new TrainingListener() { });
                     double seconds = (System.nanoTime() - start) / 1e9;
@@ -98,8 +102,38 @@ public final class QualityBench {
         System.out.println(table(results, baselines, seeds.size(), epochs));
     }
 
+    /**
+     * The settings of one bench variant: a technique label, optionally followed by {@code ;key=value} overrides of
+     * the trainer settings: {@code cold} (cold-start rate), {@code lr}, {@code batch}, {@code dim} (embedding),
+     * {@code id} (ID-embedding width), {@code sel} (selection metric), {@code temp} (temperature), {@code epochs}.
+     */
+    public static TrainingSettings settings(String variant, int epochs, long seed) {
+        String[] parts = variant.split(";");
+        TrainingSettings.Technique t = technique(parts[0]);
+        double cold = 0.5, lr = 1e-3;
+        int batch = 1024, dim = 64, id = 32;
+        String sel = "auc";
+        for (int i = 1; i < parts.length; i++) {
+            String[] kv = parts[i].split("=", 2);
+            switch (kv[0]) {
+                case "cold" -> cold = Double.parseDouble(kv[1]);
+                case "lr" -> lr = Double.parseDouble(kv[1]);
+                case "batch" -> batch = Integer.parseInt(kv[1]);
+                case "dim" -> dim = Integer.parseInt(kv[1]);
+                case "id" -> id = Integer.parseInt(kv[1]);
+                case "sel" -> sel = kv[1];
+                case "epochs" -> epochs = Integer.parseInt(kv[1]);
+                case "temp" -> t = new TrainingSettings.Technique(t.loss(), t.posWeight(), t.margin(), Double.parseDouble(kv[1]),
+                        t.logqCorrection(), t.removeAccidentalHits(), t.hardNegatives(), t.multiTask());
+                default -> throw new IllegalArgumentException("unknown setting '" + kv[0] + "' in " + variant);
+            }
+        }
+        return new TrainingSettings(epochs, batch, lr, dim, id, seed, 5, 3, 0.5, 1_000_000, cold, t,
+                new TrainingSettings.Selection(sel, 2000));
+    }
+
     public static TrainingSettings.Technique technique(String label) {
-        String[] parts = label.split("\\+");
+        String[] parts = label.split(";")[0].split("\\+");
         TrainingSettings.LossKind loss = TrainingSettings.LossKind.parse(parts[0]);
         boolean hard = false;
         TrainingSettings.MultiTask multi = TrainingSettings.MultiTask.OFF;

@@ -95,6 +95,19 @@ public interface FeedrankConfig {
     }
 
     interface Split {
+        /**
+         * {@code global-time} (train / validation / test windows by time; scheduled retraining), {@code per-user-time}
+         * (each user's latest {@code test-fraction} is test, the latest {@code validation-fraction} of the rest
+         * validation) or {@code leave-last-out} (each user's last click is test, the one before validation).
+         */
+        @WithDefault("global-time")
+        String strategy();
+
+        /** per-user-time: share of each user's interactions (its latest) held out for test. */
+        @WithName("test-fraction")
+        @WithDefault("0.2")
+        double testFraction();
+
         @WithName("train-fraction")
         @WithDefault("0.8")
         double trainFraction();
@@ -158,6 +171,19 @@ public interface FeedrankConfig {
         @WithName("cold-start-rate")
         @WithDefault("0.5")
         double coldStartRate();
+
+        /**
+         * What early stopping, the plateau LR schedule and the best checkpoint follow: {@code ndcg@10} (full-corpus
+         * ranking of a sample of validation users, the metric the gate uses) or {@code auc} (validation examples).
+         */
+        @WithName("selection-metric")
+        @WithDefault("ndcg@10")
+        String selectionMetric();
+
+        /** Validation users ranked per epoch for a ranking selection metric (a seeded sample when there are more). */
+        @WithName("selection-users")
+        @WithDefault("2000")
+        int selectionUsers();
 
         /** Log a progress line every this many batches. */
         @WithName("log-every-batches")
@@ -281,10 +307,22 @@ public interface FeedrankConfig {
         @WithName("max-relative-regression")
         Map<String, String> maxRelativeRegression();
 
-        /** The candidate must beat the popularity baseline on {@code baseline-metric} (same split). */
+        /**
+         * Baselines the candidate must beat on {@code baseline-metric} (same split): {@code true} (popularity),
+         * {@code false}, or a comma-separated list of {@code popularity}, {@code puresvd}, {@code ease}.
+         */
         @WithName("beat-baseline")
         @WithDefault("true")
-        boolean beatBaseline();
+        String beatBaseline();
+
+        /**
+         * How change checks against the champion decide: {@code threshold} (the allowance alone) or {@code bootstrap}
+         * (a check fails only when the candidate is also worse than the champion beyond the 95% bootstrap interval
+         * of their paired per-user difference, so seed noise does not flip promotions).
+         */
+        @WithName("regression-test")
+        @WithDefault("threshold")
+        String regressionTest();
 
         @WithName("baseline-metric")
         @WithDefault("ndcg@10")
@@ -292,7 +330,7 @@ public interface FeedrankConfig {
 
         /** Metrics for which lower is better (every other metric: higher is better). */
         @WithName("lower-is-better")
-        @WithDefault("logloss")
+        @WithDefault("logloss,churn@10")
         List<String> lowerIsBetter();
 
         /** A gate without any check refuses to promote unless this is true. */

@@ -26,7 +26,7 @@ import java.util.Map;
  */
 public final class DatasetPreparer {
     /** Part of the content hash: bump it whenever preparation changes what it produces. */
-    public static final String FORMAT_VERSION = "feedrank-dataset-v4";
+    public static final String FORMAT_VERSION = "feedrank-dataset-v5";
     private static final Logger LOG = Logger.getLogger(DatasetPreparer.class);
 
     /**
@@ -61,11 +61,12 @@ public final class DatasetPreparer {
                 LOG.infof("prepared dataset %s found by content hash %s; reusing it", spec, hash);
                 return cached;
             }
-            long[] counts = TimeSplitter.split(db, settings.trainFraction(), settings.validationFraction());
+            long[] counts = TimeSplitter.split(db, settings);
             if (Sql.queryLong(db, "SELECT count(*) FROM split_interactions WHERE split = 0 AND click = 1") == 0) {
                 throw new DataValidationException(src.interactionsFile(), null, "click", "expected at least one "
-                        + "positive (click = 1) interaction in the train window (the first " + counts[0] + " of "
-                        + (counts[0] + counts[1] + counts[2]) + " interactions by time), found none");
+                        + "positive (click = 1) interaction in the train window (" + counts[0] + " of "
+                        + (counts[0] + counts[1] + counts[2]) + " interactions, split " + settings.splitStrategy()
+                        + "), found none");
             }
             FeatureBuilder.Towers towers = new FeatureBuilder(db).build(src);
             Examples[] observed = TimeSplitter.observed(db, counts);
@@ -182,12 +183,21 @@ public final class DatasetPreparer {
     }
 
     static void checkSettings(PreparationSettings s) {
-        if (!(s.trainFraction() > 0 && s.trainFraction() < 1)) {
-            throw new IllegalArgumentException("trainFraction must be in (0, 1), got " + s.trainFraction());
-        }
-        if (!(s.validationFraction() >= 0 && s.trainFraction() + s.validationFraction() < 1)) {
-            throw new IllegalArgumentException("validationFraction must be >= 0 with trainFraction + "
-                    + "validationFraction < 1, got " + s.validationFraction());
+        if (s.globalTime()) {
+            if (!(s.trainFraction() > 0 && s.trainFraction() < 1)) {
+                throw new IllegalArgumentException("split.train-fraction must be in (0, 1), got " + s.trainFraction());
+            }
+            if (!(s.validationFraction() >= 0 && s.trainFraction() + s.validationFraction() < 1)) {
+                throw new IllegalArgumentException("split.validation-fraction must be >= 0 with split.train-fraction + "
+                        + "split.validation-fraction < 1, got " + s.validationFraction());
+            }
+        } else {
+            if (!(s.testFraction() > 0 && s.testFraction() < 1)) {
+                throw new IllegalArgumentException("split.test-fraction must be in (0, 1), got " + s.testFraction());
+            }
+            if (!(s.validationFraction() >= 0 && s.validationFraction() < 1)) {
+                throw new IllegalArgumentException("split.validation-fraction must be in [0, 1), got " + s.validationFraction());
+            }
         }
         if (s.negativesPerPositive() < 0) {
             throw new IllegalArgumentException("negativesPerPositive must be >= 0, got " + s.negativesPerPositive());

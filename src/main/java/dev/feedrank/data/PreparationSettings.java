@@ -1,18 +1,55 @@
 package dev.feedrank.data;
 
+import java.util.Locale;
+
 /**
  * Everything that shapes a prepared dataset (part of its content hash).
  *
- * @param trainFraction        share of interactions (by time) in the train window
- * @param validationFraction   share in the validation window; the test window gets the rest
+ * @param trainFraction        {@code global-time}: share of interactions (by time) in the train window
+ * @param validationFraction   {@code global-time}: share in the validation window (the test window gets the rest);
+ *                             {@code per-user-time}: share of each user's non-test interactions (its latest) that
+ *                             go to validation
  * @param negativesPerPositive sampled negatives per positive for implicit feedback (and for evaluation negatives)
  * @param negativeSampling     {@code uniform} or {@code popularity}
  * @param seed                 seed of every random choice made during preparation
  * @param syntheticUsers       synthetic generator: number of users
  * @param syntheticItems       synthetic generator: number of items
  * @param syntheticImpressions synthetic generator: number of impressions
+ * @param splitStrategy        {@code global-time}, {@code per-user-time} or {@code leave-last-out} (see {@link TimeSplitter})
+ * @param testFraction         {@code per-user-time}: share of each user's interactions (its latest) in test
  */
 public record PreparationSettings(double trainFraction, double validationFraction, int negativesPerPositive,
                                   String negativeSampling, long seed, int syntheticUsers, int syntheticItems,
-                                  int syntheticImpressions) {
+                                  int syntheticImpressions, String splitStrategy, double testFraction) {
+
+    public static final String GLOBAL_TIME = "global-time";
+    public static final String PER_USER_TIME = "per-user-time";
+    public static final String LEAVE_LAST_OUT = "leave-last-out";
+    public static final java.util.List<String> STRATEGIES = java.util.List.of(GLOBAL_TIME, PER_USER_TIME, LEAVE_LAST_OUT);
+
+    /** A global time split (the scheduled-retraining default). */
+    public PreparationSettings(double trainFraction, double validationFraction, int negativesPerPositive,
+                               String negativeSampling, long seed, int syntheticUsers, int syntheticItems,
+                               int syntheticImpressions) {
+        this(trainFraction, validationFraction, negativesPerPositive, negativeSampling, seed, syntheticUsers,
+                syntheticItems, syntheticImpressions, GLOBAL_TIME, 0.2);
+    }
+
+    public PreparationSettings {
+        splitStrategy = splitStrategy == null || splitStrategy.isBlank() ? GLOBAL_TIME
+                : splitStrategy.trim().toLowerCase(Locale.ROOT);
+        if (!STRATEGIES.contains(splitStrategy)) {
+            throw new IllegalArgumentException("split.strategy must be one of " + STRATEGIES + ", got '" + splitStrategy + "'");
+        }
+    }
+
+    /** The same settings with another split strategy. */
+    public PreparationSettings withSplit(String strategy, double testFraction) {
+        return new PreparationSettings(trainFraction, validationFraction, negativesPerPositive, negativeSampling, seed,
+                syntheticUsers, syntheticItems, syntheticImpressions, strategy, testFraction);
+    }
+
+    public boolean globalTime() {
+        return GLOBAL_TIME.equals(splitStrategy);
+    }
 }

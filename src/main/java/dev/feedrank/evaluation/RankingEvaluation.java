@@ -4,22 +4,28 @@ import dev.feedrank.data.Examples;
 import dev.feedrank.data.PreparedDataset;
 import dev.feedrank.model.EmbeddingScores;
 
+import java.util.Arrays;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
- * Full-corpus ranking on the test window: for each test user, score every item, drop the user's train items,
- * and compare the top K with the items the user clicked in the test window. The same protocol ranks by train
- * popularity for the baseline.
+ * Full-corpus ranking of one split: for each judged user, score every item, drop the user's history before that
+ * split (for test: its train and validation positives; for validation: its train positives), and compare the top K
+ * with the items the user interacted with (this task's label) in the split and had not seen before. The same
+ * protocol ranks by train popularity for the baseline, and by any {@link UserScorer} (PureSVD, EASE^R ...).
+ * Users are ranked in ascending row order, so two rankings over the same split pair up user by user.
  */
 public final class RankingEvaluation {
 
     private final int[] ks;
-    private final Map<Integer, BitSet> relevant = new HashMap<>();
-    private final Map<Integer, BitSet> trainItems = new HashMap<>();
+    private final int items;
+    /** Judged users (ascending) and, per judged user, its relevant items and its masked history. */
+    private final int[] users;
+    private final BitSet[] relevant;
+    private final BitSet[] history;
     private final float[] popularity;
 
     public RankingEvaluation(PreparedDataset data, List<Integer> ks) {
@@ -27,28 +33,74 @@ public final class RankingEvaluation {
     }
 
     /**
-     * Ranking for one task: relevance (and the popularity baseline's counts) from that task's labels, e.g. the items
-     * a user liked in the test window for {@code like}. Train items excluded from ranking are the user's clicked ones.
+     * Test ranking for one task: relevance (and the popularity baseline's counts) from that task's labels, e.g. the
+     * items a user liked in the test window for {@code like}. Masked: the user's clicked items in train and validation.
      */
     public RankingEvaluation(PreparedDataset data, List<Integer> ks, String task) {
+        this(data, ks, task, data.test(), new Examples[] {data.train(), data.validation()}, Integer.MAX_VALUE, 0L);
+    }
+
+    /**
+     * Validation ranking of the click task (model selection): relevance from the validation split, masking the user's
+     * train positives; at most {@code maxUsers} users, a seeded sample when there are more.
+     */
+    public static RankingEvaluation validation(PreparedDataset data, List<Integer> ks, int maxUsers, long seed) {
+        return new RankingEvaluation(data, ks, "click", data.validation(), new Examples[] {data.train()}, maxUsers, seed);
+    }
+
+    private RankingEvaluation(PreparedDataset data, List<Integer> ks, String task, Examples judged, Examples[] before,
+                              int maxUsers, long seed) {
         this.ks = ks.stream().mapToInt(Integer::intValue).toArray();
-        int items = data.items().rows();
+        this.items = data.items().rows();
+        int numUsers = data.users().rows();
         this.popularity = new float[items];
         Examples train = data.train();
         float[] trainLabels = labels(train, task);
         for (int i = 0; i < train.size(); i++) {
-            if (isPositive(train, i)) trainItems.computeIfAbsent(train.user()[i], u -> new BitSet(items)).set(train.item()[i]);
             if (trainLabels[i] > 0.5f && !train.sampled()[i]) popularity[train.item()[i]]++;
         }
-        Examples test = data.test();
-        float[] testLabels = labels(test, task);
-        for (int i = 0; i < test.size(); i++) {
-            if (testLabels[i] > 0.5f && !test.sampled()[i]) {
-                BitSet seen = trainItems.get(test.user()[i]);
-                if (seen == null || !seen.get(test.item()[i])) {
-                    relevant.computeIfAbsent(test.user()[i], u -> new BitSet(items)).set(test.item()[i]);
+        BitSet[] seen = new BitSet[numUsers];
+        for (Examples e : before) {
+            for (int i = 0; i < e.size(); i++) {
+                if (isPositive(e, i)) {
+                    int u = e.user()[i];
+                    if (seen[u] == null) seen[u] = new BitSet(items);
+                    seen[u].set(e.item()[i]);
                 }
             }
+        }
+        BitSet[] rel = new BitSet[numUsers];
+        float[] labels = labels(judged, task);
+        for (int i = 0; i < judged.size(); i++) {
+            if (labels[i] > 0.5f && !judged.sampled()[i]) {
+                int u = judged.user()[i];
+                if (seen[u] == null || !seen[u].get(judged.item()[i])) {
+                    if (rel[u] == null) rel[u] = new BitSet(items);
+                    rel[u].set(judged.item()[i]);
+                }
+            }
+        }
+        int[] all = java.util.stream.IntStream.range(0, numUsers).filter(u -> rel[u] != null).toArray();
+        if (all.length > maxUsers) {
+            // seeded sample without replacement, kept in ascending order
+            SplittableRandom random = new SplittableRandom(seed);
+            int[] copy = all.clone();
+            for (int i = 0; i < maxUsers; i++) {
+                int j = i + random.nextInt(copy.length - i);
+                int t = copy[i];
+                copy[i] = copy[j];
+                copy[j] = t;
+            }
+            all = Arrays.copyOf(copy, maxUsers);
+            Arrays.sort(all);
+        }
+        this.users = all;
+        this.relevant = new BitSet[all.length];
+        this.history = new BitSet[all.length];
+        BitSet none = new BitSet();
+        for (int k = 0; k < all.length; k++) {
+            relevant[k] = rel[all[k]];
+            history[k] = seen[all[k]] == null ? none : seen[all[k]];
         }
     }
 
@@ -66,8 +118,32 @@ public final class RankingEvaluation {
         return e.click()[i] > 0.5f && !e.sampled()[i];
     }
 
+    /** Number of users ranked. */
     public int users() {
-        return relevant.size();
+        return users.length;
+    }
+
+    /** The ranked users (feature-table rows, ascending). */
+    public int[] userRows() {
+        return users.clone();
+    }
+
+    public int items() {
+        return items;
+    }
+
+    /** Relevant items of the k-th ranked user. */
+    public BitSet relevantOf(int k) {
+        return relevant[k];
+    }
+
+    /** Masked history of the k-th ranked user. */
+    public BitSet historyOf(int k) {
+        return history[k];
+    }
+
+    public int[] ks() {
+        return ks.clone();
     }
 
     /** Ranking metrics of a model given its user and item embeddings (row-major, width d), ranked by dot product. */
@@ -77,27 +153,49 @@ public final class RankingEvaluation {
 
     /** Ranking metrics of a model given its user and item embeddings (row-major, width d) and how it scores this task. */
     public Map<String, Double> model(float[] userEmb, float[] itemEmb, int d, EmbeddingScores.Task scorer) {
-        RankingMetrics.Accumulator acc = new RankingMetrics.Accumulator(ks);
-        int items = popularity.length;
-        float[] scores = new float[items];
-        BitSet none = new BitSet();
-        for (Map.Entry<Integer, BitSet> e : relevant.entrySet()) {
-            int u = e.getKey();
+        return rank(embeddingScorer(userEmb, itemEmb, d, scorer), 0).metrics().means();
+    }
+
+    /** A scorer over precomputed embeddings. */
+    public static UserScorer embeddingScorer(float[] userEmb, float[] itemEmb, int d, EmbeddingScores.Task scorer) {
+        int n = itemEmb.length / d;
+        return (u, out) -> {
             int uo = u * d;
-            for (int i = 0; i < items; i++) scores[i] = scorer.logit(userEmb, uo, itemEmb, i * d);
-            acc.add(TopK.topK(scores, acc.maxK(), trainItems.getOrDefault(u, none)), e.getValue());
+            for (int i = 0; i < n; i++) out[i] = scorer.logit(userEmb, uo, itemEmb, i * d);
+        };
+    }
+
+    /** What one ranking produced: the metrics accumulator (per-user values in user order) and each user's top lists. */
+    public record Ranked(RankingMetrics.Accumulator metrics, int[][] top) {
+    }
+
+    /**
+     * Ranks every judged user's items with {@code scorer}.
+     *
+     * @param keepTop how many top items per user to keep in {@link Ranked#top()} (0: none)
+     */
+    public Ranked rank(UserScorer scorer, int keepTop) {
+        RankingMetrics.Accumulator acc = new RankingMetrics.Accumulator(ks);
+        float[] scores = new float[items];
+        int k = Math.max(acc.maxK(), keepTop);
+        int[][] top = new int[keepTop > 0 ? users.length : 0][];
+        for (int j = 0; j < users.length; j++) {
+            scorer.score(users[j], scores);
+            int[] ranked = TopK.topK(scores, k, history[j]);
+            acc.add(ranked.length > acc.maxK() ? Arrays.copyOf(ranked, acc.maxK()) : ranked, relevant[j]);
+            if (keepTop > 0) top[j] = ranked.length > keepTop ? Arrays.copyOf(ranked, keepTop) : ranked;
         }
-        return acc.means();
+        return new Ranked(acc, top);
     }
 
     /** The popularity baseline: items ranked by their number of train-window positives. */
+    public UserScorer popularityScorer() {
+        return (u, out) -> System.arraycopy(popularity, 0, out, 0, items);
+    }
+
+    /** The popularity baseline's metrics. */
     public Map<String, Double> popularity() {
-        RankingMetrics.Accumulator acc = new RankingMetrics.Accumulator(ks);
-        BitSet none = new BitSet();
-        for (Map.Entry<Integer, BitSet> e : relevant.entrySet()) {
-            acc.add(TopK.topK(popularity, acc.maxK(), trainItems.getOrDefault(e.getKey(), none)), e.getValue());
-        }
-        return acc.means();
+        return rank(popularityScorer(), 0).metrics().means();
     }
 
     /** Pointwise metrics (AUC, logloss, accuracy, precision, recall at 0.5) on the test examples. */

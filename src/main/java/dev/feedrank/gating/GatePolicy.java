@@ -29,32 +29,78 @@ public final class GatePolicy {
 
     public static final String OFF = "off";
 
+    /** The baselines the candidate must beat on {@code baseline-metric}, by name. */
+    public static final java.util.List<String> BASELINES = java.util.List.of("popularity", "puresvd", "ease");
+
     private final Map<String, Double> min;
     private final Map<String, Double> max;
     private final Map<String, Double> maxRegression;
     private final Map<String, Double> maxRelativeRegression;
     private final String baselineMetric;
+    private final List<String> beat;
     private final Set<String> lowerIsBetter;
     private final boolean allowNoChecks;
+    private final boolean bootstrapRegression;
 
+    /** A gate that must beat popularity on {@code baselineMetric} (null: no baseline check), threshold regressions. */
     public GatePolicy(Map<String, Double> min, Map<String, Double> max, Map<String, Double> maxRegression,
                       Map<String, Double> maxRelativeRegression, String baselineMetric, Set<String> lowerIsBetter,
                       boolean allowNoChecks) {
+        this(min, max, maxRegression, maxRelativeRegression, baselineMetric, List.of("popularity"), lowerIsBetter,
+                allowNoChecks, false);
+    }
+
+    /**
+     * @param beat                baselines to beat on {@code baselineMetric} ({@link #BASELINES}); empty or a null
+     *                            metric: none
+     * @param bootstrapRegression a change check fails only when the candidate is also worse than the champion beyond
+     *                            the 95% bootstrap interval of their paired difference (where the metric has one)
+     */
+    public GatePolicy(Map<String, Double> min, Map<String, Double> max, Map<String, Double> maxRegression,
+                      Map<String, Double> maxRelativeRegression, String baselineMetric, List<String> beat,
+                      Set<String> lowerIsBetter, boolean allowNoChecks, boolean bootstrapRegression) {
         this.min = new TreeMap<>(min);
         this.max = new TreeMap<>(max);
         this.maxRegression = new TreeMap<>(maxRegression);
         this.maxRelativeRegression = new TreeMap<>(maxRelativeRegression);
         this.baselineMetric = baselineMetric == null || baselineMetric.isBlank() || baselineMetric.equalsIgnoreCase(OFF)
                 ? null : baselineMetric;
+        this.beat = this.baselineMetric == null ? List.of() : List.copyOf(beat);
         this.lowerIsBetter = Set.copyOf(lowerIsBetter);
         this.allowNoChecks = allowNoChecks;
+        this.bootstrapRegression = bootstrapRegression;
     }
 
     public static GatePolicy from(FeedrankConfig.Gate g) {
+        String regression = g.regressionTest().trim().toLowerCase(Locale.ROOT);
+        if (!regression.equals("threshold") && !regression.equals("bootstrap")) {
+            throw new IllegalArgumentException("gate.regression-test must be 'threshold' or 'bootstrap', got '" + g.regressionTest() + "'");
+        }
         return new GatePolicy(thresholds("gate.min", g.min()), thresholds("gate.max", g.max()),
                 thresholds("gate.max-regression", g.maxRegression()),
                 thresholds("gate.max-relative-regression", g.maxRelativeRegression()),
-                g.beatBaseline() ? g.baselineMetric() : null, new LinkedHashSet<>(g.lowerIsBetter()), g.allowNoChecks());
+                g.baselineMetric(), beatBaselines(g.beatBaseline()), new LinkedHashSet<>(g.lowerIsBetter()), g.allowNoChecks(),
+                regression.equals("bootstrap"));
+    }
+
+    /**
+     * {@code gate.beat-baseline}: {@code true} (= popularity, as before), {@code false} / {@code off} (none), or a
+     * comma-separated list of {@link #BASELINES}.
+     */
+    public static List<String> beatBaselines(String value) {
+        String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        if (v.isEmpty() || v.equals("false") || v.equals(OFF) || v.equals("none")) return List.of();
+        if (v.equals("true")) return List.of("popularity");
+        List<String> out = new ArrayList<>();
+        for (String part : v.split(",")) {
+            String name = part.trim();
+            if (!BASELINES.contains(name)) {
+                throw new IllegalArgumentException("gate.beat-baseline must be true, false or a comma-separated list of "
+                        + BASELINES + ", got '" + value + "'");
+            }
+            if (!out.contains(name)) out.add(name);
+        }
+        return out;
     }
 
     /** Parses a metric → threshold map; {@code off} (or empty) removes an entry, e.g. one set by default. */
@@ -94,19 +140,30 @@ public final class GatePolicy {
      * @param champion  the production model evaluated on the same split, or null when there is none
      */
     public GateDecision decide(Map<String, Double> candidate, Map<String, Double> baseline, Champion champion) {
+        return decideAgainst(candidate, Map.of("popularity", baseline), champion);
+    }
+
+    /**
+     * @param baselines each baseline's metrics on the same split, by name ({@link #BASELINES}); a baseline the gate
+     *                  must beat but that was not computed (e.g. EASE^R skipped for a large catalogue) fails its check
+     *                  with the reason
+     */
+    public GateDecision decideAgainst(Map<String, Double> candidate, Map<String, Map<String, Double>> baselines, Champion champion) {
         List<GateCheck> checks = new ArrayList<>();
         min.forEach((metric, t) -> checks.add(bound("min", metric, ">=", t, candidate.get(metric), "lower bound")));
         max.forEach((metric, t) -> checks.add(bound("max", metric, "<=", t, candidate.get(metric), "upper bound")));
-        if (baselineMetric != null) {
-            Double base = baseline.get(baselineMetric);
+        for (String name : beat) {
+            Map<String, Double> metrics = baselines.getOrDefault(name, Map.of());
+            Double base = metrics.get(baselineMetric);
             Double value = candidate.get(baselineMetric);
             boolean higher = higherIsBetter(baselineMetric);
             boolean ok = finite(base) && finite(value) && (higher ? value > base : value < base);
-            checks.add(new GateCheck("beat-baseline", baselineMetric, direction(baselineMetric), higher ? ">" : "<",
+            checks.add(new GateCheck(name.equals("popularity") ? "beat-baseline" : "beat-baseline:" + name, baselineMetric,
+                    direction(baselineMetric), higher ? ">" : "<",
                     base == null ? Double.NaN : base, value, null, base, ok,
-                    base == null ? "the popularity baseline has no " + baselineMetric
+                    base == null ? "the " + name + " baseline has no " + baselineMetric + " on this split"
                             : value == null ? "the candidate has no " + baselineMetric
-                            : "must be " + (higher ? "above" : "below") + " the popularity baseline on the same split"));
+                            : "must be " + (higher ? "above" : "below") + " the " + name + " baseline on the same split"));
         }
         String summary;
         if (champion == null) {
@@ -162,6 +219,17 @@ public final class GatePolicy {
         boolean ok = finite(value) && (higher ? value >= threshold : value <= threshold);
         String detail = String.format(Locale.ROOT, "champion %s has %.4f; %s regression allowed: %s%s", champion.version(),
                 champ, relative ? "relative" : "absolute", fmt(allowance), allowance < 0 ? " (an improvement is required)" : "");
+        if (bootstrapRegression && finite(value)) {
+            Champion.Difference diff = champion.differences().get(metric);
+            if (diff == null) {
+                detail += "; no bootstrap interval for " + metric + ": decided by the threshold";
+            } else {
+                boolean worseBeyondNoise = higher ? diff.high() < 0 : diff.low() > 0;
+                detail += String.format(Locale.ROOT, "; candidate - champion 95%% interval [%.4f, %.4f]%s", diff.low(), diff.high(),
+                        !ok && !worseBeyondNoise ? ": within noise, not a regression" : "");
+                if (!ok && !worseBeyondNoise) ok = true;
+            }
+        }
         return new GateCheck(kind, metric, direction(metric), higher ? ">=" : "<=", threshold, value, champ, null, ok,
                 value == null ? "the candidate has no metric " + metric : detail);
     }

@@ -317,6 +317,11 @@ public class PipelineRunner {
         }
 
         @Override
+        public void metric(String subject, String name, double value, String split, double ciLow, double ciHigh) {
+            store.metric(runId, currentStage, subject, name, value, split, null, ciLow, ciHigh);
+        }
+
+        @Override
         public void progress(String line) {
             LOG.infof("run %d %s: %s", runId, currentStage, line);
             store.stageProgress(stageExecutionId, line);

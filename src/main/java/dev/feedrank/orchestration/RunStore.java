@@ -25,6 +25,12 @@ public interface RunStore {
 
     void metric(long runId, String stage, String subject, String name, double value, String split, Integer epoch);
 
+    /** A metric with its 95% interval (bootstrap over users). */
+    default void metric(long runId, String stage, String subject, String name, double value, String split, Integer epoch,
+                        Double ciLow, Double ciHigh) {
+        metric(runId, stage, subject, name, value, split, epoch);
+    }
+
     void finishRun(long runId, RunStatus status, String outcome, String modelVersion, String error);
 
     /** Marks RUNNING (and QUEUED) runs whose heartbeat is older than the instant as FAILED with reason interrupted; returns their ids. */

@@ -33,6 +33,11 @@ public interface StageContext {
     /** Stores a metric of the current stage. {@code subject} is model, baseline or production. */
     void metric(String subject, String name, double value, String split, Integer epoch);
 
+    /** Stores a metric with its 95% interval (e.g. a bootstrap over the ranked users). */
+    default void metric(String subject, String name, double value, String split, double ciLow, double ciHigh) {
+        metric(subject, name, value, split, null);
+    }
+
     /** Last progress line of the current stage (logged and visible through the API). */
     void progress(String line);
 

@@ -139,6 +139,12 @@ public class PostgresRunStore implements RunStore {
 
     @Override
     public void metric(long runId, String stage, String subject, String name, double value, String split, Integer epoch) {
+        metric(runId, stage, subject, name, value, split, epoch, null, null);
+    }
+
+    @Override
+    public void metric(long runId, String stage, String subject, String name, double value, String split, Integer epoch,
+                       Double ciLow, Double ciHigh) {
         inTxRun(() -> {
             RunMetricEntity m = new RunMetricEntity();
             m.runId = runId;
@@ -148,6 +154,8 @@ public class PostgresRunStore implements RunStore {
             m.value = value;
             m.split = split;
             m.epoch = epoch;
+            m.ciLow = ciLow;
+            m.ciHigh = ciHigh;
             m.persist();
         });
     }

@@ -17,4 +17,9 @@ public class RunMetricEntity extends PanacheEntityBase {
     public double value;
     public String split;
     public Integer epoch;
+    /** 95% bootstrap interval over users (ranking metrics of the evaluate stage), else null. */
+    @Column(name = "ci_low")
+    public Double ciLow;
+    @Column(name = "ci_high")
+    public Double ciHigh;
 }

@@ -41,7 +41,8 @@ public class PrepareDataStage implements Stage {
     public static PreparationSettings settings(FeedrankConfig c) {
         return new PreparationSettings(c.split().trainFraction(), c.split().validationFraction(),
                 c.negatives().perPositive(), c.negatives().sampling(), c.train().seed(),
-                c.synthetic().users(), c.synthetic().items(), c.synthetic().impressions());
+                c.synthetic().users(), c.synthetic().items(), c.synthetic().impressions(), c.split().strategy(),
+                c.split().testFraction());
     }
 
     @Override

@@ -61,10 +61,15 @@ public class TrainStage implements Stage {
             public void epochEnded(EpochStats s) {
                 ctx.metric("model", "train_loss", s.trainLoss(), "train", s.epoch());
                 ctx.metric("model", "val_auc", s.validationAuc(), "validation", s.epoch());
+                if (settings.selection().ranking()) {
+                    ctx.metric("model", "val_" + settings.selection().metric(), s.validationMetric(), "validation", s.epoch());
+                }
                 ctx.metric("model", "learning_rate", s.learningRate(), "train", s.epoch());
                 ctx.metric("model", "samples_per_second", s.samplesPerSecond(), "train", s.epoch());
-                ctx.progress(String.format(Locale.ROOT, "epoch %d done: train loss %.4f, val AUC %.4f, lr %.2e, %.1fs, %.0f samples/s%s",
-                        s.epoch(), s.trainLoss(), s.validationAuc(), s.learningRate(), s.seconds(), s.samplesPerSecond(),
+                ctx.progress(String.format(Locale.ROOT, "epoch %d done: train loss %.4f, val AUC %.4f%s, lr %.2e, %.1fs, %.0f samples/s%s",
+                        s.epoch(), s.trainLoss(), s.validationAuc(), settings.selection().ranking()
+                                ? String.format(Locale.ROOT, ", val %s %.4f", settings.selection().metric(), s.validationMetric()) : "",
+                        s.learningRate(), s.seconds(), s.samplesPerSecond(),
                         s.best() ? " (best so far, checkpoint saved)" : ""));
             }
 
@@ -87,7 +92,7 @@ public class TrainStage implements Stage {
         ctx.closeAtEnd(result.model());
         ctx.share(TrainingResult.class, result);
         ctx.artifact("checkpoint", checkpointKey);
-        ctx.metric("model", "best_val_auc", result.bestValidationAuc(), "validation", null);
+        ctx.metric("model", "best_val_" + settings.selection().metric(), result.bestValidationAuc(), "validation", null);
         ctx.metric("model", "best_epoch", result.bestEpoch(), "validation", null);
         ctx.metric("model", "epochs_run", result.curve().size(), "train", null);
         ctx.metric("model", "train_seconds", result.seconds(), "train", null);

@@ -83,7 +83,7 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
             return new Fingerprint(s.seed(), s.batchSize(), s.epochs(), s.embeddingDim(), s.idEmbeddingDim(),
                     data.train().size(), s.learningRate(), s.lrFactor(), s.lrPatience(), s.earlyStoppingPatience(),
                     s.coldStartRate(), spec.userVocabSize(), spec.userDenseDim(), spec.itemVocabSize(),
-                    spec.itemDenseDim(), data.contentHash(), s.technique().toString());
+                    spec.itemDenseDim(), data.contentHash(), s.technique() + ", " + s.selection());
         }
 
         /** "name: checkpoint X, now Y" for every field that differs. */
@@ -172,6 +172,7 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
             o.put("epoch", e.epoch());
             num(o, "trainLoss", e.trainLoss());
             num(o, "validationAuc", e.validationAuc());
+            num(o, "validationMetric", e.validationMetric());
             num(o, "learningRate", e.learningRate());
             num(o, "seconds", e.seconds());
             num(o, "samplesPerSecond", e.samplesPerSecond());
@@ -268,7 +269,8 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
             JsonNode best = required(h, "best");
             List<EpochStats> curve = new ArrayList<>();
             for (JsonNode o : required(h, "curve")) {
-                curve.add(new EpochStats(integer(o, "epoch"), dbl(o, "trainLoss"), dbl(o, "validationAuc"), dbl(o, "learningRate"),
+                curve.add(new EpochStats(integer(o, "epoch"), dbl(o, "trainLoss"), dbl(o, "validationAuc"),
+                        o.hasNonNull("validationMetric") ? dbl(o, "validationMetric") : dbl(o, "validationAuc"), dbl(o, "learningRate"),
                         dbl(o, "seconds"), dbl(o, "samplesPerSecond"), required(o, "best").asBoolean()));
             }
             JsonNode pr = required(h, "progress");

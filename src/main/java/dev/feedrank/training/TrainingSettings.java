@@ -9,7 +9,15 @@ import java.util.Locale;
 /** The knobs of one training run (from {@code feedrank.train.*}). */
 public record TrainingSettings(int epochs, int batchSize, double learningRate, int embeddingDim, int idEmbeddingDim,
                                long seed, int earlyStoppingPatience, int lrPatience, double lrFactor, int logEveryBatches,
-                               double coldStartRate, Technique technique) {
+                               double coldStartRate, Technique technique, Selection selection) {
+
+    /** As the canonical constructor, selecting by validation AUC (the behaviour before {@code train.selection-metric}). */
+    public TrainingSettings(int epochs, int batchSize, double learningRate, int embeddingDim, int idEmbeddingDim,
+                            long seed, int earlyStoppingPatience, int lrPatience, double lrFactor, int logEveryBatches,
+                            double coldStartRate, Technique technique) {
+        this(epochs, batchSize, learningRate, embeddingDim, idEmbeddingDim, seed, earlyStoppingPatience, lrPatience,
+                lrFactor, logEveryBatches, coldStartRate, technique, Selection.AUC);
+    }
 
     /** The document's default technique: pointwise BCE on sampled negatives, one click task, no mining. */
     public TrainingSettings(int epochs, int batchSize, double learningRate, int embeddingDim, int idEmbeddingDim,
@@ -21,17 +29,61 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, i
 
     public TrainingSettings {
         if (technique == null) technique = Technique.DEFAULT;
+        if (selection == null) selection = Selection.AUC;
     }
 
     public TrainingSettings with(Technique t) {
         return new TrainingSettings(epochs, batchSize, learningRate, embeddingDim, idEmbeddingDim, seed,
-                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, t);
+                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, t, selection);
+    }
+
+    public TrainingSettings with(Selection sel) {
+        return new TrainingSettings(epochs, batchSize, learningRate, embeddingDim, idEmbeddingDim, seed,
+                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, technique, sel);
+    }
+
+    /**
+     * What model selection follows (early stopping, the plateau LR schedule and the best checkpoint):
+     * {@code auc} (pointwise AUC on the validation split's positives and sampled negatives) or a ranking metric
+     * ({@code ndcg@10}, {@code recall@20}, ...; {@code ndcg}, {@code recall}, {@code hr}, {@code mrr}, {@code precision})
+     * of full-corpus ranking for at most {@code users} validation users (seeded sample), masking their train items.
+     */
+    public record Selection(String metric, int users) {
+        public static final Selection AUC = new Selection("auc", 0);
+
+        public Selection {
+            metric = metric == null ? "auc" : metric.trim().toLowerCase(Locale.ROOT);
+            if (!metric.equals("auc")) {
+                int at = metric.indexOf('@');
+                String base = at < 0 ? "" : metric.substring(0, at);
+                int k;
+                try {
+                    k = at < 0 ? -1 : Integer.parseInt(metric.substring(at + 1));
+                } catch (NumberFormatException e) {
+                    k = -1;
+                }
+                if (!List.of("ndcg", "recall", "hr", "mrr", "precision").contains(base) || k < 1) {
+                    throw new IllegalArgumentException("train.selection-metric must be 'auc' or a ranking metric such as "
+                            + "'ndcg@10' (ndcg, recall, hr, mrr or precision @ K >= 1), got '" + metric + "'");
+                }
+                if (users < 1) throw new IllegalArgumentException("train.selection-users must be >= 1, got " + users);
+            }
+        }
+
+        public boolean ranking() {
+            return !metric.equals("auc");
+        }
+
+        /** The K of a ranking metric. */
+        public int k() {
+            return Integer.parseInt(metric.substring(metric.indexOf('@') + 1));
+        }
     }
 
     public static TrainingSettings from(FeedrankConfig.Train t) {
         return new TrainingSettings(t.epochs(), t.batchSize(), t.learningRate(), t.embeddingDim(), t.idEmbeddingDim(),
                 t.seed(), t.earlyStoppingPatience(), t.lrPatience(), t.lrFactor(), t.logEveryBatches(),
-                t.coldStartRate(), Technique.from(t));
+                t.coldStartRate(), Technique.from(t), new Selection(t.selectionMetric(), t.selectionUsers()));
     }
 
     /** Losses by their configuration name. */

@@ -19,6 +19,7 @@ import dev.feedrank.data.Examples;
 import dev.feedrank.data.FeatureTable;
 import dev.feedrank.data.PreparedDataset;
 import dev.feedrank.evaluation.ClassificationMetrics;
+import dev.feedrank.evaluation.RankingEvaluation;
 import dev.feedrank.model.DjlRuntime;
 import dev.feedrank.model.ModelSpec;
 import dev.feedrank.model.TwoTowerModel;
@@ -155,6 +156,12 @@ public final class TwoTowerTrainer {
                 throw new IllegalArgumentException("training checkpoint position epoch " + at.epoch + " batch " + at.batch + " is out of range");
             }
         }
+        RankingEvaluation selection = s.selection().ranking()
+                ? RankingEvaluation.validation(data, List.of(s.selection().k()), s.selection().users(), s.seed()) : null;
+        if (selection != null && selection.users() == 0) {
+            throw new IllegalArgumentException("train.selection-metric " + s.selection().metric() + " ranks validation users, but no user "
+                    + "has a validation positive that is new to it; use train.selection-metric=auc or another split");
+        }
         NDManager tensors = model.manager().newSubManager();
         NDManager optimizerState = model.manager().newSubManager();
         ResumableAdam adam = ResumableAdam.builder().optLearningRateTracker(lr).stateManager(optimizerState).build();
@@ -233,18 +240,20 @@ public final class TwoTowerTrainer {
                         }
                     }
                     double seconds = at.epochSecondsBefore + (System.nanoTime() - epochStart) / 1e9;
-                    double valAuc = validationAuc(model, data);
-                    boolean improved = valAuc > at.bestAuc;
+                    double[] validation = validation(model, data, s.selection(), selection);
+                    double valAuc = validation[0];
+                    double selected = validation[1];
+                    boolean improved = selected > at.bestAuc;
                     if (improved) {
-                        at.bestAuc = valAuc;
+                        at.bestAuc = selected;
                         at.bestEpoch = epoch;
                         at.best = model.parameters();
-                        listener.bestCheckpoint(epoch, valAuc, at.best);
+                        listener.bestCheckpoint(epoch, selected, at.best);
                     }
-                    EpochStats stats = new EpochStats(epoch, at.epochLossSum / n, valAuc, lr.lr, seconds, n / seconds, improved);
+                    EpochStats stats = new EpochStats(epoch, at.epochLossSum / n, valAuc, selected, lr.lr, seconds, n / seconds, improved);
                     at.curve.add(stats);
                     listener.epochEnded(stats);
-                    lr.lr = (float) plateau.step(valAuc);
+                    lr.lr = (float) plateau.step(selected);
                     boolean earlyStop = epoch - at.bestEpoch >= s.earlyStoppingPatience() && epoch < s.epochs();
                     // the end-of-epoch checkpoint points at the next epoch's first batch, or says the training is over
                     Position next = new Position();
@@ -262,8 +271,8 @@ public final class TwoTowerTrainer {
                             at.elapsedBefore + (System.nanoTime() - started) / 1e9).encode());
                     if (earlyStop) {
                         at.stoppedEarly = true;
-                        listener.progress(String.format("early stop after epoch %d: no validation AUC improvement for %d epochs (best %.4f at epoch %d)",
-                                epoch, epoch - at.bestEpoch, at.bestAuc, at.bestEpoch));
+                        listener.progress(String.format("early stop after epoch %d: no validation %s improvement for %d epochs (best %.4f at epoch %d)",
+                                epoch, s.selection().metric(), epoch - at.bestEpoch, at.bestAuc, at.bestEpoch));
                         break;
                     }
                 }
@@ -325,6 +334,24 @@ public final class TwoTowerTrainer {
         z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
         z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
         return z ^ (z >>> 33);
+    }
+
+    /**
+     * The validation AUC and the selection metric's value (the AUC itself for {@code auc}; otherwise the ranking
+     * metric of {@code ranking}'s users), from one embedding pass in evaluation mode.
+     */
+    static double[] validation(TwoTowerModel model, PreparedDataset data, TrainingSettings.Selection selection,
+                               RankingEvaluation ranking) {
+        Examples val = data.validation();
+        if (val.size() == 0) throw new IllegalArgumentException("the validation split is empty");
+        float[] u = model.embedUsers(data.users());
+        float[] i = model.embedItems(data.items());
+        var click = model.scores().task("click");
+        double auc = ClassificationMetrics.auc(click.probabilities(u, i, val), val.click());
+        if (ranking == null) return new double[] {auc, auc};
+        Double value = ranking.model(u, i, model.scores().embeddingDim(), click).get(selection.metric());
+        if (value == null) throw new IllegalStateException("validation ranking did not produce " + selection.metric());
+        return new double[] {auc, value};
     }
 
     /** AUC of the model (evaluation mode) on the validation split. */

@@ -288,7 +288,7 @@ class TrainingResumeTest {
     static String withoutTimings(byte[] checkpoint) {
         TrainingCheckpoint c = TrainingCheckpoint.decode(checkpoint);
         List<EpochStats> curve = c.curve().stream()
-                .map(e -> new EpochStats(e.epoch(), e.trainLoss(), e.validationAuc(), e.learningRate(), 0, 0, e.best())).toList();
+                .map(e -> new EpochStats(e.epoch(), e.trainLoss(), e.validationAuc(), e.validationMetric(), e.learningRate(), 0, 0, e.best())).toList();
         TrainingCheckpoint z = new TrainingCheckpoint(c.fingerprint(), c.epoch(), c.batch(), c.epochLossSum(), 0, c.learningRate(),
                 c.plateau(), c.bestEpoch(), c.bestValidationAuc(), c.bestParameters(), curve, c.batchesDone(), c.samplesDone(), 0,
                 c.finished(), c.stoppedEarly(), c.parameters(), c.optimizer(), c.hardNegatives());
