@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
  * <p>Resamples are drawn from {@link SplittableRandom}{@code (seed)}, {@code nextInt(n)} row by row; the index
  * matrix is available as {@link #indices(int, int, long)}, so every method here is deterministic for a given seed
  * and {@code percentile(v, resamples, c, seed) == percentile(v, indices(v.length, resamples, seed), c)}. Cost
- * {@code O(resamples n)}; plain Java, no dependency.
+ * {@code O(resamples n)}; plain Java, no dependency. Values must not be NaN.
  */
 public final class Bootstrap {
 

@@ -21,8 +21,9 @@ import org.ejml.interfaces.decomposition.QRDecomposition;
  * values {@code sqrt(eig(H))}, descending. {@code X} is never formed densely: {@code X^T X Z} is computed in Java
  * over the CSR rows, user by user ({@code z_u = sum of Z's rows of the user's items}, added back to those rows),
  * split over threads with one {@code items x l} accumulator each, so the cost per iteration is
- * {@code ~4 nnz l} flops and the memory {@code O(items l)} doubles (plus {@code threads} accumulators); nothing of
- * size users x l is stored. The small dense decompositions (Householder QR of the {@code items x l} matrix and
+ * {@code 2 nnz l} additions plus an {@code O(items l^2)} QR, and the memory a few {@code items x l} double arrays
+ * (plus one accumulator per thread); nothing of size users x l is stored. For scale: 100k users x 20k items,
+ * 3M nnz, {@code maxRank} 100 took about 50 s with the defaults on 2 cores shared with other jobs (load ~11). The small dense decompositions (Householder QR of the {@code items x l} matrix and
  * the symmetric eigen-decomposition of the {@code l x l} matrix, in double precision) use EJML, a pure-Java dense
  * linear algebra library: DJL 0.36's {@code NDArray} has no QR, SVD or eigen-decomposition.
  *
