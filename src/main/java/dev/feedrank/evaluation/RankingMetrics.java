@@ -1,9 +1,14 @@
 package dev.feedrank.evaluation;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Per-user top-k ranking metrics with binary relevance, and an {@link Accumulator} that averages them over users.
@@ -161,6 +166,13 @@ public final class RankingMetrics {
      * Averages ndcg/precision/recall/hr/mrr at several cutoffs over users, in one pass over each user's top
      * {@code max(K)} positions. Users without any relevant item are skipped (counted in {@link #skippedUsers()}).
      * Not thread-safe: use one per thread and {@link #merge} them.
+     *
+     * <p>It also keeps every averaged user's values ({@link #values(String)}, in the order of {@link #userIds()};
+     * {@code 8 * 5 * |K|} bytes per user), for bootstrap intervals ({@link #intervals}) and for pairing two models
+     * evaluated on the same users ({@link #pairedValues}). A user is identified by the id given to
+     * {@link #add(int, int[], BitSet)}, or, with the id-less {@code add}, by the ordinal of the {@code add} call
+     * on this accumulator (0-based, skipped users included), so two accumulators fed the same users in the same
+     * order pair up either way.
      */
     public static final class Accumulator {
         private static final String[] NAMES = {"ndcg", "precision", "recall", "hr", "mrr"};
@@ -177,6 +189,10 @@ public final class RankingMetrics {
         private final BitSet scratch = new BitSet();
         private long users;
         private long skipped;
+        private long calls;                 // add calls (for the default user id)
+        private double[] perUser = new double[0]; // user-major: [user][metric j * ks.length + cutoff i]
+        private int[] userIds = new int[0];
+        private int stored;                 // users stored in perUser / userIds
 
         /**
          * @param ks cutoffs, each {@code >= 1}; duplicates are ignored and keys are reported in ascending K order
@@ -222,8 +238,18 @@ public final class RankingMetrics {
          * @return false if the user has no relevant item and was skipped
          */
         public boolean add(int[] ranked, BitSet relevant) {
+            return add(nextDefaultId(), ranked, relevant);
+        }
+
+        /**
+         * Adds one user identified by {@code user} (reported by {@link #userIds()}; used to pair accumulators).
+         *
+         * @return false if the user has no relevant item and was skipped
+         */
+        public boolean add(int user, int[] ranked, BitSet relevant) {
             checkArgs(ranked, relevant, 1);
-            return accumulate(ranked, relevant, relevant.cardinality());
+            calls++;
+            return accumulate(user, ranked, relevant, relevant.cardinality());
         }
 
         /**
@@ -232,7 +258,17 @@ public final class RankingMetrics {
          * @return false if the user has no relevant item and was skipped
          */
         public boolean add(int[] ranked, int[] relevant) {
+            return add(nextDefaultId(), ranked, relevant);
+        }
+
+        /**
+         * Adds one user identified by {@code user}; {@code relevant} may contain duplicates (counted once).
+         *
+         * @return false if the user has no relevant item and was skipped
+         */
+        public boolean add(int user, int[] ranked, int[] relevant) {
             checkArgs(ranked, relevant, 1);
+            calls++;
             int count = 0;
             try {
                 for (int item : relevant) {
@@ -244,7 +280,7 @@ public final class RankingMetrics {
                         count++;
                     }
                 }
-                return accumulate(ranked, scratch, count);
+                return accumulate(user, ranked, scratch, count);
             } finally {
                 for (int item : relevant) {
                     if (item >= 0) {
@@ -254,11 +290,27 @@ public final class RankingMetrics {
             }
         }
 
-        private boolean accumulate(int[] ranked, BitSet relevant, int relevantCount) {
+        private int nextDefaultId() {
+            if (calls > Integer.MAX_VALUE) {
+                throw new IllegalStateException("too many users for default ids; pass ids to add");
+            }
+            return (int) calls;
+        }
+
+        private boolean accumulate(int user, int[] ranked, BitSet relevant, int relevantCount) {
             if (relevantCount == 0) {
                 skipped++;
                 return false;
             }
+            int width = NAMES.length * ks.length;
+            if (stored == userIds.length) {
+                int capacity = Math.max(16, stored + (stored >> 1));
+                userIds = Arrays.copyOf(userIds, capacity);
+                perUser = Arrays.copyOf(perUser, capacity * width);
+            }
+            userIds[stored] = user;
+            // record() writes the values of the cutoffs with a hit; the others stay 0
+            Arrays.fill(perUser, stored * width, (stored + 1) * width, 0.0);
             int limit = Math.min(maxK, ranked.length);
             int hits = 0;
             int firstHit = -1;
@@ -280,17 +332,29 @@ public final class RankingMetrics {
                 record(next++, hits, dcg, firstHit, relevantCount);
             }
             users++;
+            stored++;
             return true;
         }
 
         private void record(int idx, int hits, double dcg, int firstHit, int relevantCount) {
             int k = ks[idx];
             if (hits > 0) {
-                ndcgSum[idx] += dcg / idealDcg[Math.min(relevantCount, k)];
-                precisionSum[idx] += (double) hits / k;
-                recallSum[idx] += (double) hits / relevantCount;
+                double ndcg = dcg / idealDcg[Math.min(relevantCount, k)];
+                double precision = (double) hits / k;
+                double recall = (double) hits / relevantCount;
+                double mrr = 1.0 / (firstHit + 1);
+                ndcgSum[idx] += ndcg;
+                precisionSum[idx] += precision;
+                recallSum[idx] += recall;
                 hrSum[idx] += 1.0;
-                mrrSum[idx] += 1.0 / (firstHit + 1);
+                mrrSum[idx] += mrr;
+                int row = stored * NAMES.length * ks.length;
+                int m = ks.length;
+                perUser[row + idx] = ndcg;
+                perUser[row + m + idx] = precision;
+                perUser[row + 2 * m + idx] = recall;
+                perUser[row + 3 * m + idx] = 1.0;
+                perUser[row + 4 * m + idx] = mrr;
             }
         }
 
@@ -309,6 +373,14 @@ public final class RankingMetrics {
             }
             users += other.users;
             skipped += other.skipped;
+            calls += other.calls;
+            int width = NAMES.length * ks.length;
+            int total = stored + other.stored;
+            userIds = Arrays.copyOf(userIds, Math.max(total, 1));
+            perUser = Arrays.copyOf(perUser, Math.max(total, 1) * width);
+            System.arraycopy(other.userIds, 0, userIds, stored, other.stored);
+            System.arraycopy(other.perUser, 0, perUser, stored * width, other.stored * width);
+            stored = total;
             return this;
         }
 
@@ -341,6 +413,122 @@ public final class RankingMetrics {
                 }
             }
             return out;
+        }
+
+        /** The metric keys, in the order of {@link #means()}: {@code ndcg@K, precision@K, ...} for each K. */
+        public List<String> keys() {
+            List<String> out = new ArrayList<>(ks.length * NAMES.length);
+            for (int k : ks) {
+                for (String name : NAMES) {
+                    out.add(name + "@" + k);
+                }
+            }
+            return out;
+        }
+
+        /** Ids of the averaged users, in the order of {@link #values(String)} (a copy). */
+        public int[] userIds() {
+            return Arrays.copyOf(userIds, stored);
+        }
+
+        /**
+         * Per-user values of one metric, in the order of {@link #userIds()}; their mean is {@code means().get(key)}.
+         *
+         * @param key e.g. {@code "ndcg@10"}
+         * @throws IllegalArgumentException if the key is not one of {@link #keys()}
+         */
+        public double[] values(String key) {
+            int column = column(key);
+            int width = NAMES.length * ks.length;
+            double[] out = new double[stored];
+            for (int u = 0; u < stored; u++) {
+                out[u] = perUser[u * width + column];
+            }
+            return out;
+        }
+
+        /**
+         * 95% percentile bootstrap intervals over users of the mean of every metric (keys as {@link #means()}); every
+         * metric uses the same resampled user sets ({@link Bootstrap}, deterministic for a seed).
+         *
+         * @throws IllegalStateException if no user with a relevant item was added
+         */
+        public Map<String, Interval> intervals(int resamples, long seed) {
+            return intervals(resamples, 0.95, seed);
+        }
+
+        /** {@link #intervals(int, long)} at another confidence level in (0, 1). */
+        public Map<String, Interval> intervals(int resamples, double confidence, long seed) {
+            if (stored == 0) {
+                throw new IllegalStateException(
+                        "no user with a relevant item was added (" + skipped + " skipped); intervals are undefined");
+            }
+            List<String> keys = keys();
+            double[][] columns = new double[keys.size()][];
+            for (int c = 0; c < columns.length; c++) {
+                columns[c] = values(keys.get(c));
+            }
+            Interval[] intervals = Bootstrap.percentileOfMeans(columns, resamples, confidence, seed);
+            Map<String, Interval> out = new LinkedHashMap<>(keys.size() * 2);
+            for (int c = 0; c < columns.length; c++) {
+                out.put(keys.get(c), intervals[c]);
+            }
+            return out;
+        }
+
+        /**
+         * One metric's values for the users present in both accumulators, matched by user id, in this accumulator's
+         * order: {@code [0]} this one's, {@code [1]} the other's (e.g. for
+         * {@link Bootstrap#pairedDifference(double[], double[], int, double, long)}).
+         *
+         * @throws IllegalStateException if an accumulator holds the same user id twice
+         */
+        public double[][] pairedValues(Accumulator other, String key) {
+            double[] mine = values(key);
+            double[] theirs = other.values(key);
+            Map<Integer, Integer> position = new HashMap<>(other.stored * 2);
+            for (int u = 0; u < other.stored; u++) {
+                if (position.put(other.userIds[u], u) != null) {
+                    throw new IllegalStateException("user id " + other.userIds[u] + " added twice");
+                }
+            }
+            Set<Integer> seen = new HashSet<>(stored * 2);
+            double[] a = new double[stored];
+            double[] b = new double[stored];
+            int n = 0;
+            for (int u = 0; u < stored; u++) {
+                if (!seen.add(userIds[u])) {
+                    throw new IllegalStateException("user id " + userIds[u] + " added twice");
+                }
+                Integer p = position.get(userIds[u]);
+                if (p != null) {
+                    a[n] = mine[u];
+                    b[n] = theirs[p];
+                    n++;
+                }
+            }
+            return new double[][] {Arrays.copyOf(a, n), Arrays.copyOf(b, n)};
+        }
+
+        private int column(String key) {
+            if (key != null) {
+                int at = key.indexOf('@');
+                if (at > 0) {
+                    String name = key.substring(0, at);
+                    try {
+                        int k = Integer.parseInt(key.substring(at + 1));
+                        int i = Arrays.binarySearch(ks, k);
+                        for (int j = 0; j < NAMES.length && i >= 0; j++) {
+                            if (NAMES[j].equals(name)) {
+                                return j * ks.length + i;
+                            }
+                        }
+                    } catch (NumberFormatException e) {
+                        // fall through
+                    }
+                }
+            }
+            throw new IllegalArgumentException("unknown metric key " + key + "; known: " + keys());
         }
     }
 }
