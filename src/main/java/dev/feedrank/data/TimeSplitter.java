@@ -27,7 +27,7 @@ final class TimeSplitter {
         long validation = Math.min(n - train, (long) Math.floor(n * validationFraction));
         Sql.exec(db, "CREATE TABLE split_interactions AS SELECT *, CAST(CASE WHEN rn <= " + train + " THEN 0 WHEN rn <= "
                 + (train + validation) + " THEN 1 ELSE 2 END AS INTEGER) AS split FROM (SELECT *, row_number() OVER "
-                + "(ORDER BY ts, user_id, item_id, src_row) AS rn FROM interactions)");
+                + "(ORDER BY ts, " + Ids.order("user_id") + ", " + Ids.order("item_id") + ", src_row) AS rn FROM interactions)");
         return new long[] {train, validation, n - train - validation};
     }
 
