@@ -391,8 +391,8 @@ final class InputValidator {
                     + " characters");
             add(column, "lower(" + t + ") = " + Sql.str(column.toLowerCase(Locale.ROOT)),
                     "expected an id other than the column's name");
-            return add(column, "regexp_full_match(" + t + ", '-[0-9]+')", "expected a non-negative integer id "
-                    + "(an id that looks like a negative integer is refused: -1 usually marks a missing value)");
+            return add(column, "regexp_full_match(" + t + ", '-[0-9]+')", "expected an id that is not a negative "
+                    + "integer (-1 usually marks a missing value)");
         }
 
         /**
