@@ -107,8 +107,7 @@ final class GenericTableReader {
         }
         checks.verify();
         StringBuilder select = new StringBuilder(userId + " AS user_id, " + itemId + " AS item_id, "
-                + InputValidator.timestampExpr("timestamp")
-                + " AS ts");
+                + InputValidator.timestampExpr("timestamp") + " AS ts");
         for (String label : LABELS) {
             String expr;
             if (check.hasColumn("raw_interactions", label)) expr = InputValidator.labelExpr(label);

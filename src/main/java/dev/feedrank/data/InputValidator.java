@@ -192,7 +192,7 @@ final class InputValidator {
         if (hasLine && columnCount.find()) {
             long lineNo = Long.parseLong(line.group(1));
             String problem = "expected " + columnCount.group(1) + " '" + shown(delimiter) + "'-separated fields, found "
-                    + columnCount.group(2) + (original.find() ? " in '" + original.group(1) + "'" : "");
+                    + columnCount.group(2) + (original.find() ? " in " + Ids.shown(original.group(1)) : "");
             if (endsEarly(file, lineNo)) {
                 problem = "truncated file: the last row ends early and the file does not end with a line break: "
                         + problem;
