@@ -13,7 +13,7 @@ import java.util.List;
  * catalog columns are scaled over the catalog: columns within [0,1] stay as they are, others are z-scored and clipped
  * to [-5, 5]; missing values become the column mean.
  *
- * <p>Rows are ordered by numeric id: users = users table plus interaction users, items = catalog plus interaction items.
+ * <p>Rows are ordered by id ({@link Ids#order}: integer ids numerically, then other ids by text): users = users table plus interaction users, items = catalog plus interaction items.
  * Creates {@code user_rows(user_id, r)} and {@code item_rows(item_id, r)}.
  */
 final class FeatureBuilder {
@@ -81,11 +81,11 @@ final class FeatureBuilder {
 
     private void rowsAndVocabulary(String entity) throws SQLException {
         String id = entity + "_id";
-        Sql.exec(db, "CREATE TABLE " + entity + "_rows AS SELECT " + id + ", CAST(row_number() OVER (ORDER BY " + id
-                + ") - 1 AS INTEGER) AS r FROM (SELECT " + id + " FROM " + entity + "s_raw UNION SELECT " + id
+        Sql.exec(db, "CREATE TABLE " + entity + "_rows AS SELECT " + id + ", CAST(row_number() OVER (ORDER BY "
+                + Ids.order(id) + ") - 1 AS INTEGER) AS r FROM (SELECT " + id + " FROM " + entity + "s_raw UNION SELECT " + id
                 + " FROM interactions)");
-        Sql.exec(db, "CREATE TABLE " + entity + "_vocab AS SELECT " + id + ", CAST(row_number() OVER (ORDER BY " + id
-                + ") AS INTEGER) AS v FROM (SELECT DISTINCT " + id + " FROM split_interactions WHERE split = 0 AND click = 1)");
+        Sql.exec(db, "CREATE TABLE " + entity + "_vocab AS SELECT " + id + ", CAST(row_number() OVER (ORDER BY "
+                + Ids.order(id) + ") AS INTEGER) AS v FROM (SELECT DISTINCT " + id + " FROM split_interactions WHERE split = 0 AND click = 1)");
     }
 
     /** Scaled copies of raw columns (statistics over the non-missing, i.e. catalog, values). */
@@ -123,7 +123,7 @@ final class FeatureBuilder {
         int row = 0;
         try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(select.toString())) {
             while (rs.next()) {
-                ids[row] = Long.toString(rs.getLong(1));
+                ids[row] = rs.getString(1);
                 vocab[row] = rs.getInt(2);
                 for (int j = 0; j < width; j++) {
                     float v = rs.getFloat(3 + j);

@@ -14,6 +14,7 @@ import java.util.Set;
  * {@code interactions.csv|parquet} ({@code user_id, item_id, timestamp} plus optional 0/1 {@code click, like, share};
  * missing labels mean click = 1, like = 0, share = 0) and optional {@code users.*} / {@code items.*} tables
  * ({@code user_id} / {@code item_id} plus numeric feature columns), or PATH is the interactions file itself.
+ * Ids are text (string or integer, see {@link Ids}); a numeric Parquet id column must hold non-negative integers.
  */
 final class GenericTableReader {
     static final List<String> LABELS = List.of("click", "like", "share");
@@ -70,25 +71,43 @@ final class GenericTableReader {
         return parquet ? new String[] {base + ".parquet"} : new String[] {base + ".csv", base + ".csv.gz"};
     }
 
-    private void load(String table, Path file) throws SQLException {
-        if (parquet) check.loadParquet(table, file);
-        else check.loadCsvWithHeader(table, file, "utf-8");
+    /** Loads a raw table; returns its columns of a numeric type (none for CSV). */
+    private Set<String> load(String table, Path file) throws SQLException {
+        if (parquet) return check.loadParquet(table, file);
+        check.loadCsvWithHeader(table, file, "utf-8");
+        return Set.of();
+    }
+
+    /** An id column: integer checks for a numeric Parquet column, text-id checks otherwise; its canonical text. */
+    private static String ids(InputValidator.Checks checks, String column, Set<String> numeric) {
+        if (numeric.contains(column)) {
+            checks.integerIds(column);
+            return InputValidator.intIdExpr(column);
+        }
+        checks.textIds(column);
+        return InputValidator.textIdExpr(column);
+    }
+
+    /** The table's own spelling of a column (names match case-insensitively). */
+    private String column(String table, String name) throws SQLException {
+        return Sql.columns(db, table).stream().filter(c -> c.equalsIgnoreCase(name)).findFirst().orElse(name);
     }
 
     private void loadInteractions(Path file) throws SQLException {
         String name = name(file);
-        load("raw_interactions", file);
+        Set<String> numeric = load("raw_interactions", file);
         check.requireColumns("raw_interactions", name, List.of("user_id", "item_id", "timestamp"));
         check.requireRows("raw_interactions", name, "interaction");
-        InputValidator.Checks checks = check.values("raw_interactions", name).integerIds("user_id")
-                .integerIds("item_id").timestamps("timestamp");
+        InputValidator.Checks checks = check.values("raw_interactions", name);
+        String userId = ids(checks, column("raw_interactions", "user_id"), numeric);
+        String itemId = ids(checks, column("raw_interactions", "item_id"), numeric);
+        checks.timestamps("timestamp");
         for (String label : LABELS) {
             if (check.hasColumn("raw_interactions", label)) checks.labels(label, "a 0/1 label");
         }
         checks.verify();
-        StringBuilder select = new StringBuilder(InputValidator.intExpr("user_id") + " AS user_id, "
-                + InputValidator.intExpr("item_id") + " AS item_id, " + InputValidator.timestampExpr("timestamp")
-                + " AS ts");
+        StringBuilder select = new StringBuilder(userId + " AS user_id, " + itemId + " AS item_id, "
+                + InputValidator.timestampExpr("timestamp") + " AS ts");
         for (String label : LABELS) {
             String expr;
             if (check.hasColumn("raw_interactions", label)) expr = InputValidator.labelExpr(label);
@@ -102,11 +121,12 @@ final class GenericTableReader {
     private List<String> loadEntities(Path file, String table, String idColumn) throws SQLException {
         String name = name(file);
         String raw = "raw_" + table;
-        load(raw, file);
+        Set<String> numeric = load(raw, file);
         check.requireColumns(raw, name, List.of(idColumn));
-        InputValidator.Checks checks = check.values(raw, name).integerIds(idColumn);
+        InputValidator.Checks checks = check.values(raw, name);
+        String idExpr = ids(checks, column(raw, idColumn), numeric);
         List<String> features = new ArrayList<>();
-        StringBuilder select = new StringBuilder(InputValidator.intExpr(idColumn) + " AS " + idColumn);
+        StringBuilder select = new StringBuilder(idExpr + " AS " + idColumn);
         for (String column : Sql.columns(db, raw)) {
             if (column.equalsIgnoreCase(idColumn)) continue;
             String lower = column.toLowerCase(Locale.ROOT);
@@ -120,7 +140,7 @@ final class GenericTableReader {
         }
         checks.verify();
         requireSomeValues(raw, name, features);
-        check.requireUnique(raw, name, idColumn);
+        check.requireUnique(raw, name, idColumn, idExpr);
         Sql.exec(db, "CREATE TABLE " + table + " AS SELECT " + select + " FROM " + raw);
         return features;
     }

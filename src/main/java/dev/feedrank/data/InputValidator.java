@@ -13,9 +13,11 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -142,9 +144,16 @@ final class InputValidator {
         return "auto_detect = false, columns = " + cols.append('}') + ", encoding = " + Sql.str(encoding);
     }
 
-    /** A Parquet file with every column cast to VARCHAR, so it is validated like a CSV. */
-    void loadParquet(String table, Path file) throws SQLException {
+    /**
+     * A Parquet file with every column cast to VARCHAR, so it is validated like a CSV.
+     *
+     * @return the columns of a numeric Parquet type (their ids are integers: see {@link Ids})
+     */
+    Set<String> loadParquet(String table, Path file) throws SQLException {
         load(table + "_typed", file, "read_parquet(" + Sql.path(file) + ")", 0, null, null);
+        Set<String> numeric = new HashSet<>(Sql.strings(db, "SELECT column_name FROM information_schema.columns "
+                + "WHERE table_name = " + Sql.str(table + "_typed") + " AND regexp_full_match(data_type, "
+                + "'(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL.*)')"));
         StringBuilder select = new StringBuilder();
         for (String c : Sql.columns(db, table + "_typed")) {
             select.append(select.length() > 0 ? ", " : "").append("CAST(").append(Sql.id(c)).append(" AS VARCHAR) AS ")
@@ -152,6 +161,7 @@ final class InputValidator {
         }
         Sql.exec(db, "CREATE TABLE " + table + " AS SELECT " + select + " FROM " + table + "_typed ORDER BY rowid");
         Sql.exec(db, "DROP TABLE " + table + "_typed");
+        return numeric;
     }
 
     private void load(String table, Path file, String source, int headerLines, String delimiter, List<String> columns)
@@ -182,7 +192,7 @@ final class InputValidator {
         if (hasLine && columnCount.find()) {
             long lineNo = Long.parseLong(line.group(1));
             String problem = "expected " + columnCount.group(1) + " '" + shown(delimiter) + "'-separated fields, found "
-                    + columnCount.group(2) + (original.find() ? " in '" + original.group(1) + "'" : "");
+                    + columnCount.group(2) + (original.find() ? " in " + Ids.shown(original.group(1)) : "");
             if (endsEarly(file, lineNo)) {
                 problem = "truncated file: the last row ends early and the file does not end with a line break: "
                         + problem;
@@ -341,13 +351,14 @@ final class InputValidator {
 
     // ---- value checks ----------------------------------------------------------------------------------------
 
-    void requireUnique(String table, String file, String column) throws SQLException {
+    /** Ids must be unique by their canonical value {@code idExpr} ({@link #textIdExpr} or {@link #intIdExpr}). */
+    void requireUnique(String table, String file, String column, String idExpr) throws SQLException {
         String[] dup = Sql.firstRow(db, "SELECT r + 1, v FROM (SELECT rowid AS r, " + Sql.id(column) + " AS v, "
-                + "row_number() OVER (PARTITION BY " + intExpr(column) + " ORDER BY rowid) AS k FROM " + table
+                + "row_number() OVER (PARTITION BY " + idExpr + " ORDER BY rowid) AS k FROM " + table
                 + ") WHERE k = 2 ORDER BY r LIMIT 1");
         if (dup != null) {
             throw new DataValidationException(file, Long.parseLong(dup[0]), column,
-                    "expected unique ids, got '" + dup[1] + "' a second time");
+                    "expected unique ids, got " + Ids.shown(dup[1]) + " a second time");
         }
     }
 
@@ -367,7 +378,25 @@ final class InputValidator {
         }
 
         /**
-         * Ids must be non-negative integers of at most 18 digits (so they fit a 64-bit integer) in every format. An
+         * Text ids (see {@link Ids}): non-empty, at most {@link Ids#MAX_LENGTH} characters, no control characters,
+         * not the column's own name (a header repeated as a data row) and not a negative integer.
+         */
+        Checks textIds(String column) {
+            String c = Sql.id(column);
+            String t = "trim(" + c + ")";
+            add(column, c + " IS NULL OR " + t + " = ''", "expected a non-empty id");
+            add(column, "regexp_matches(" + c + ", '" + Ids.CONTROL_CHARACTERS + "')",
+                    "expected an id without control characters (newline, tab, NUL, ...)");
+            add(column, "length(" + t + ") > " + Ids.MAX_LENGTH, "expected an id of at most " + Ids.MAX_LENGTH
+                    + " characters");
+            add(column, "lower(" + t + ") = " + Sql.str(column.toLowerCase(Locale.ROOT)),
+                    "expected an id other than the column's name");
+            return add(column, "regexp_full_match(" + t + ", '-[0-9]+')", "expected an id that is not a negative "
+                    + "integer (-1 usually marks a missing value)");
+        }
+
+        /**
+         * Integer ids (MovieLens, numeric Parquet columns) must be non-negative integers of at most 18 digits (so they fit a 64-bit integer) in every format. An
          * id that is too long or negative gets its own message rather than the general one.
          */
         Checks integerIds(String column) {
@@ -421,7 +450,7 @@ final class InputValidator {
                 String column = checks.get(i)[0];
                 String[] value = Sql.firstRow(db, "SELECT " + Sql.id(column) + " FROM " + table + " WHERE rowid = "
                         + firstBad[i]);
-                String got = value[0] == null ? "an empty value" : "'" + value[0] + "'";
+                String got = value[0] == null ? "an empty value" : Ids.shown(value[0]);
                 if (value[0] != null && value[0].trim().equalsIgnoreCase(column)) {
                     got += " (the header repeated as a data row, e.g. files concatenated with their headers?)";
                 }
@@ -433,9 +462,17 @@ final class InputValidator {
 
     // ---- conversions (only valid after the checks above) -----------------------------------------------------
 
-    /** An integer id (integral decimals such as {@code 7.0}, e.g. from a float Parquet column, are accepted). */
-    static String intExpr(String column) {
-        return "TRY_CAST(trim(" + Sql.id(column) + ") AS BIGINT)";
+    /**
+     * The canonical text of an integer id: its decimal digits (integral decimals such as {@code 7.0}, e.g. from a
+     * float Parquet column, are accepted and become {@code 7}).
+     */
+    static String intIdExpr(String column) {
+        return "CAST(TRY_CAST(trim(" + Sql.id(column) + ") AS BIGINT) AS VARCHAR)";
+    }
+
+    /** The canonical text of a text id: as given, surrounding spaces trimmed. */
+    static String textIdExpr(String column) {
+        return "trim(" + Sql.id(column) + ")";
     }
 
     static String doubleExpr(String column) {

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * Reads a MovieLens folder; the layout is auto-detected: 100K ({@code u.data}, {@code u.item}, {@code u.user}),
  * 1M ({@code ratings.dat}, {@code movies.dat}, {@code users.dat}) or latest ({@code ratings.csv}, {@code movies.csv}).
- * A rating is an interaction: click = 1, like = rating >= 4, share = rating == 5.
+ * A rating is an interaction: click = 1, like = rating >= 4, share = rating == 5. Ids are integers, kept as their
+ * decimal text (see {@link Ids}).
  */
 final class MovieLensReader {
     static final List<String> ML100K_GENRES = List.of("unknown", "Action", "Adventure", "Animation", "Children's",
@@ -58,9 +59,9 @@ final class MovieLensReader {
             checks.labels("genre_" + g, "a 0/1 genre flag (" + ML100K_GENRES.get(g) + ")");
         }
         checks.verify();
-        check.requireUnique("raw_movies", file, "movie_id");
+        check.requireUnique("raw_movies", file, "movie_id", InputValidator.intIdExpr("movie_id"));
         List<String> features = new ArrayList<>();
-        StringBuilder select = new StringBuilder(InputValidator.intExpr("movie_id") + " AS item_id");
+        StringBuilder select = new StringBuilder(InputValidator.intIdExpr("movie_id") + " AS item_id");
         for (int g = 0; g < ML100K_GENRES.size(); g++) {
             String feature = "genre:" + ML100K_GENRES.get(g);
             features.add(feature);
@@ -110,8 +111,8 @@ final class MovieLensReader {
         check.values("raw_ratings", file).integerIds(user).integerIds(item)
                 .finiteNumbers(rating, false, "a numeric rating").timestamps(ts).verify();
         String r = "TRY_CAST(trim(" + Sql.id(rating) + ") AS DOUBLE)";
-        Sql.exec(db, "CREATE TABLE interactions AS SELECT " + InputValidator.intExpr(user) + " AS user_id, "
-                + InputValidator.intExpr(item) + " AS item_id, " + InputValidator.timestampExpr(ts) + " AS ts, "
+        Sql.exec(db, "CREATE TABLE interactions AS SELECT " + InputValidator.intIdExpr(user) + " AS user_id, "
+                + InputValidator.intIdExpr(item) + " AS item_id, " + InputValidator.timestampExpr(ts) + " AS ts, "
                 + "1 AS click, CAST(" + r + " >= 4 AS INTEGER) AS \"like\", CAST(" + r + " = 5 AS INTEGER) AS \"share\", "
                 + "rowid AS src_row FROM raw_ratings");
         inputs.add(ratings);
@@ -121,12 +122,12 @@ final class MovieLensReader {
     private List<String> movies(Path movies, String id, String title, String genresColumn) throws SQLException {
         String file = name(movies);
         check.values("raw_movies", file).integerIds(id).verify();
-        check.requireUnique("raw_movies", file, id);
+        check.requireUnique("raw_movies", file, id, InputValidator.intIdExpr(id));
         List<String> genres = Sql.strings(db, "SELECT DISTINCT g FROM (SELECT unnest(string_split(trim("
                 + Sql.id(genresColumn) + "), '|')) AS g FROM raw_movies) WHERE g <> '' AND g <> '(no genres listed)' "
                 + "ORDER BY g");
         List<String> features = new ArrayList<>();
-        StringBuilder select = new StringBuilder(InputValidator.intExpr(id) + " AS item_id");
+        StringBuilder select = new StringBuilder(InputValidator.intIdExpr(id) + " AS item_id");
         for (String g : genres) {
             features.add("genre:" + g);
             select.append(", CAST(list_contains(string_split(trim(").append(Sql.id(genresColumn)).append("), '|'), ")
@@ -147,9 +148,9 @@ final class MovieLensReader {
         String occupation = columns.stream().filter(c -> c.equalsIgnoreCase("occupation")).findFirst().orElseThrow();
         check.loadDelimited("raw_users", users, delimiter, columns, LATIN1);
         check.values("raw_users", file).integerIds(id).finiteNumbers(age, false, "a numeric age").verify();
-        check.requireUnique("raw_users", file, id);
+        check.requireUnique("raw_users", file, id, InputValidator.intIdExpr(id));
         List<String> features = new ArrayList<>(List.of("age"));
-        StringBuilder select = new StringBuilder(InputValidator.intExpr(id) + " AS user_id, "
+        StringBuilder select = new StringBuilder(InputValidator.intIdExpr(id) + " AS user_id, "
                 + InputValidator.doubleExpr(age) + " AS age");
         for (String[] categorical : new String[][] {{gender, "gender"}, {occupation, "occupation"}}) {
             String col = "trim(" + Sql.id(categorical[0]) + ")";

@@ -7,9 +7,10 @@ import java.util.List;
 
 /**
  * What a reader loaded into DuckDB. The canonical tables are
- * {@code interactions(user_id BIGINT, item_id BIGINT, ts BIGINT, click INTEGER, "like" INTEGER, share INTEGER,
- * src_row BIGINT)}, {@code items_raw(item_id BIGINT, <itemFeatures> DOUBLE...)} and
- * {@code users_raw(user_id BIGINT, <userFeatures> DOUBLE...)}; raw feature values may be NULL (missing).
+ * {@code interactions(user_id VARCHAR, item_id VARCHAR, ts BIGINT, click INTEGER, "like" INTEGER, share INTEGER,
+ * src_row BIGINT)}, {@code items_raw(item_id VARCHAR, <itemFeatures> DOUBLE...)} and
+ * {@code users_raw(user_id VARCHAR, <userFeatures> DOUBLE...)}; raw feature values may be NULL (missing). Ids are
+ * their canonical text (see {@link Ids}).
  *
  * @param layout           detected source layout, e.g. {@code movielens-100k}
  * @param inputFiles       the files actually read (the content hash covers exactly these)
@@ -23,7 +24,7 @@ record SourceTables(String layout, List<Path> inputFiles, String interactionsFil
 
     /** Creates the canonical tables empty, for sources without item or user tables. */
     static void createEmptyEntityTables(Connection db, boolean items, boolean users) throws SQLException {
-        if (items) Sql.exec(db, "CREATE TABLE items_raw (item_id BIGINT)");
-        if (users) Sql.exec(db, "CREATE TABLE users_raw (user_id BIGINT)");
+        if (items) Sql.exec(db, "CREATE TABLE items_raw (item_id VARCHAR)");
+        if (users) Sql.exec(db, "CREATE TABLE users_raw (user_id VARCHAR)");
     }
 }

@@ -34,7 +34,9 @@ final class TimeSplitter {
 
     /** Row counts per split. */
     static long[] split(Connection db, PreparationSettings settings) throws SQLException {
-        String ordered = "SELECT *, row_number() OVER (ORDER BY ts, user_id, item_id, src_row) AS rn FROM interactions";
+        String item = Ids.order("item_id");
+        String ordered = "SELECT *, row_number() OVER (ORDER BY ts, " + Ids.order("user_id") + ", " + item
+                + ", src_row) AS rn FROM interactions";
         switch (settings.splitStrategy()) {
             case PreparationSettings.PER_USER_TIME -> {
                 double tf = settings.testFraction();
@@ -45,7 +47,7 @@ final class TimeSplitter {
                         + "CAST(floor(m * " + vf + ") AS BIGINT)) ELSE 0 END) THEN 1 ELSE 0 END AS INTEGER) AS split FROM ("
                         + "SELECT *, n - nt AS m FROM (SELECT *, CASE WHEN n >= 2 THEN greatest(1, CAST(floor(n * " + tf
                         + ") AS BIGINT)) ELSE 0 END AS nt FROM (SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY "
-                        + "ts, item_id, src_row) AS p, count(*) OVER (PARTITION BY user_id) AS n FROM (" + ordered + "))))");
+                        + "ts, " + item + ", src_row) AS p, count(*) OVER (PARTITION BY user_id) AS n FROM (" + ordered + "))))");
             }
             case PreparationSettings.LEAVE_LAST_OUT -> {
                 // c: the click's rank from the user's end among its clicks; test from the last click, validation from
@@ -53,11 +55,11 @@ final class TimeSplitter {
                 Sql.exec(db, "CREATE TABLE split_interactions AS SELECT * EXCLUDE (p, tp, vp), CAST(CASE "
                         + "WHEN tp IS NOT NULL AND p >= tp THEN 2 WHEN vp IS NOT NULL AND p >= vp THEN 1 ELSE 0 END AS INTEGER) "
                         + "AS split FROM (SELECT o.*, k.tp, k.vp FROM (SELECT *, row_number() OVER (PARTITION BY user_id "
-                        + "ORDER BY ts, item_id, src_row) AS p FROM (" + ordered + ")) o LEFT JOIN (SELECT user_id, "
+                        + "ORDER BY ts, " + item + ", src_row) AS p FROM (" + ordered + ")) o LEFT JOIN (SELECT user_id, "
                         + "max(CASE WHEN c = 1 AND clicks >= 2 THEN p END) AS tp, max(CASE WHEN c = 2 AND clicks >= 3 THEN p END) AS vp "
                         + "FROM (SELECT user_id, p, row_number() OVER (PARTITION BY user_id ORDER BY p DESC) AS c, "
                         + "count(*) OVER (PARTITION BY user_id) AS clicks FROM (SELECT user_id, click, row_number() OVER "
-                        + "(PARTITION BY user_id ORDER BY ts, item_id, src_row) AS p FROM interactions) WHERE click = 1) "
+                        + "(PARTITION BY user_id ORDER BY ts, " + item + ", src_row) AS p FROM interactions) WHERE click = 1) "
                         + "GROUP BY user_id) k USING (user_id))");
             }
             default -> {

@@ -9,7 +9,6 @@ import dev.feedrank.model.TwoTowerModel;
 import dev.feedrank.storage.ObjectStorage;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -71,7 +70,8 @@ public final class BundleExporter {
         vocab.put("oovIndex", 0);
         vocab.put("userVocabSize", r.model().spec().userVocabSize());
         vocab.put("itemVocabSize", r.model().spec().itemVocabSize());
-        vocab.put("idFiles", "columns row,id,vocab_index; vocab_index 0 = out-of-vocabulary bucket");
+        vocab.put("idFiles", "CSV (RFC 4180 quoting), columns row,id,vocab_index; ids are text as given; "
+                + "vocab_index 0 = out-of-vocabulary bucket");
         BundleManifest manifest = new BundleManifest(r.version(), r.runId(), Instant.now().toString(), r.codeVersion(),
                 r.dataset().contentHash(), r.dataset().source(), r.model().spec(),
                 Map.of("user", users.featureNames(), "item", items.featureNames()), vocab, r.trainingConfig(),
@@ -105,10 +105,6 @@ public final class BundleExporter {
     }
 
     static byte[] idCsv(FeatureTable t) {
-        StringBuilder sb = new StringBuilder("row,id,vocab_index\n");
-        for (int r = 0; r < t.rows(); r++) {
-            sb.append(r).append(',').append(t.ids()[r]).append(',').append(t.vocabIndex()[r]).append('\n');
-        }
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
+        return IdCsv.write(t);
     }
 }

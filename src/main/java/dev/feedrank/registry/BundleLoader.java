@@ -8,7 +8,6 @@ import dev.feedrank.model.TwoTowerModel;
 import dev.feedrank.storage.ObjectStorage;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** Rebuilds both towers (and a multi-task model's heads) of a model version from its bundle alone (no database, no dataset). */
@@ -49,18 +48,17 @@ public final class BundleLoader {
 
     private static FeatureTable table(ObjectStorage storage, String prefix, String idFile, String featureFile,
                                       int vocabSize, List<String> featureNames) throws IOException {
-        String[] lines = new String(storage.get(prefix + idFile), StandardCharsets.UTF_8).split("\n");
+        List<IdCsv.Row> lines = IdCsv.read(storage.get(prefix + idFile), idFile);
         Npy.Matrix features = Npy.read(storage.get(prefix + featureFile));
-        int rows = lines.length - 1;
+        int rows = lines.size();
         if (rows != features.rows()) {
             throw new IOException(idFile + " has " + rows + " rows but " + featureFile + " has " + features.rows());
         }
         String[] ids = new String[rows];
         int[] vocab = new int[rows];
         for (int r = 0; r < rows; r++) {
-            String[] cols = lines[r + 1].split(",");
-            ids[r] = cols[1];
-            vocab[r] = Integer.parseInt(cols[2].trim());
+            ids[r] = lines.get(r).id();
+            vocab[r] = lines.get(r).vocabIndex();
         }
         return new FeatureTable(ids, vocab, vocabSize, features.data(), featureNames);
     }

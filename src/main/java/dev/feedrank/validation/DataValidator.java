@@ -2,6 +2,7 @@ package dev.feedrank.validation;
 
 import dev.feedrank.data.Examples;
 import dev.feedrank.data.FeatureTable;
+import dev.feedrank.data.Ids;
 import dev.feedrank.data.PreparedDataset;
 
 import java.time.Instant;
@@ -168,20 +169,16 @@ public final class DataValidator {
         String first = null;
         Set<String> seen = new HashSet<>();
         for (String id : t.ids()) {
-            String problem = null;
-            try {
-                if (Long.parseLong(id.trim()) < 0) problem = "negative id '" + id + "'";
-            } catch (RuntimeException e) {
-                problem = "non-integer id '" + id + "'";
-            }
-            if (problem == null && !seen.add(id.trim())) problem = "repeated id '" + id + "'";
+            // ids are text (string or integer): non-empty, short, no control characters, not a negative integer
+            String problem = Ids.problem(id);
+            if (problem == null && !seen.add(id)) problem = "repeated id " + Ids.shown(id);
             if (problem != null) {
                 bad++;
                 if (first == null) first = "first: " + problem;
             }
         }
-        add(checks, "ids", tower, bad == 0, (double) bad, "0 ids that are negative, non-integer or repeated", null,
-                null, bad == 0 ? t.rows() + " unique non-negative integer ids" : first);
+        add(checks, "ids", tower, bad == 0, (double) bad, "0 ids that are empty, too long, with control characters, "
+                + "negative integers or repeated", null, null, bad == 0 ? t.rows() + " unique valid ids" : first);
     }
 
     private void labels(List<ValidationCheck> checks, String split, Examples e) {

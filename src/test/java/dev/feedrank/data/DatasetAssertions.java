@@ -40,9 +40,20 @@ final class DatasetAssertions {
         }
         assertEquals(t.vocabSize() - 1, seen.size());
         for (int r = 1; r < t.rows(); r++) {
-            assertTrue(Long.parseLong(t.ids()[r - 1]) < Long.parseLong(t.ids()[r]), "rows ordered by id");
+            assertTrue(compareIds(t.ids()[r - 1], t.ids()[r]) < 0, "rows ordered by id: " + t.ids()[r - 1] + ", "
+                    + t.ids()[r]);
         }
         assertEquals(t.featureNames().size(), new HashSet<>(t.featureNames()).size(), "unique feature names");
+    }
+
+    /** The order of {@link Ids#order}: canonical integers by value first, then other ids by their UTF-8 bytes. */
+    static int compareIds(String a, String b) {
+        boolean ia = a.matches("0|[1-9][0-9]{0,17}");
+        boolean ib = b.matches("0|[1-9][0-9]{0,17}");
+        if (ia != ib) return ia ? -1 : 1;
+        if (ia) return Long.compare(Long.parseLong(a), Long.parseLong(b));
+        return java.util.Arrays.compareUnsigned(a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** max train ts <= min validation ts <= max validation ts <= min test ts, and each split is in time order. */

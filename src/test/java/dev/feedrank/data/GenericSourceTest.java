@@ -104,6 +104,41 @@ class GenericSourceTest {
     }
 
     @Test
+    void stringIdsAreKeptAsGivenAndParquetIntegerIdsBecomeTheirDecimalText() throws Exception {
+        StringBuilder sb = new StringBuilder("user_id,item_id,timestamp\n");
+        String[] items = {"item:123", "\"x,y\"", "007", "7", " 10 ", "\u00fcn\u00ef", "2"};
+        for (int i = 0; i < 300; i++) {
+            sb.append("u-").append(i % 12).append(',').append(items[(i * 5 + i / 12) % items.length]).append(',')
+                    .append(1_600_000_000L + i).append('\n');
+        }
+        Path csv = TestData.write(tmp.resolve("strings"), "interactions.csv", sb.toString());
+        PreparedDataset ds = new DatasetPreparer().prepare(DatasetSpec.parse("csv:" + csv), TestData.defaults(),
+                tmp.resolve("work"), null);
+        DatasetAssertions.assertWellFormed(ds);
+        // integers first by value (2, 7, 10 trimmed), then text ids in text order; 007 and 7 are different ids
+        assertEquals(List.of("2", "7", "10", "007", "item:123", "x,y", "\u00fcn\u00ef"), Arrays.asList(ds.items().ids()));
+        assertEquals("u-0", ds.users().ids()[0]);
+        assertEquals("u-10", ds.users().ids()[2], "text order: u-0, u-1, u-10, u-11, u-2, ...");
+
+        Path parquet = tmp.resolve("typed");
+        Files.createDirectories(parquet);
+        try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement st = db.createStatement()) {
+            // string ids in a VARCHAR column as given; integer (and integral DOUBLE) columns as decimal text
+            st.execute("COPY (SELECT 'u-' || (i % 12) AS user_id, CAST(100 + i % 20 AS DOUBLE) AS item_id, "
+                    + "1600000000 + i AS \"timestamp\" FROM range(300) t(i)) TO '" + parquet.resolve("interactions.parquet")
+                    + "' (FORMAT PARQUET)");
+            st.execute("COPY (SELECT CAST(100 + i AS INTEGER) AS item_id, i % 2 AS q FROM range(25) t(i)) TO '"
+                    + parquet.resolve("items.parquet") + "' (FORMAT PARQUET)");
+        }
+        PreparedDataset typed = new DatasetPreparer().prepare(DatasetSpec.parse("parquet:" + parquet),
+                TestData.defaults(), tmp.resolve("work"), null);
+        assertEquals(25, typed.items().rows(), "DOUBLE 100.0 in interactions and INTEGER 100 in items are one id");
+        assertEquals("100", typed.items().ids()[0]);
+        assertEquals("124", typed.items().ids()[24]);
+        assertEquals(12, typed.users().rows());
+    }
+
+    @Test
     void interactionsFileWithoutLabelsIsImplicitFeedback() throws IOException {
         StringBuilder sb = new StringBuilder("user_id,item_id,timestamp\n");
         for (int i = 0; i < 500; i++) sb.append(1 + i % 25).append(',').append(1 + (i * 7) % 60).append(',')
