@@ -285,6 +285,38 @@ public interface FeedrankConfig {
     interface Eval {
         @WithDefault("10,50")
         List<Integer> ks();
+
+        /**
+         * Classical baselines computed beside the model on the same split (fit on train, hyperparameter chosen on
+         * validation): {@code popularity} is always computed; add {@code puresvd} and/or {@code ease}, or {@code none}.
+         */
+        @WithDefault("puresvd,ease")
+        List<String> baselines();
+
+        /** PureSVD ranks tried on the validation split. */
+        @WithName("puresvd-ranks")
+        @WithDefault("16,32,64,128,256")
+        List<Integer> puresvdRanks();
+
+        /** EASE^R L2 weights tried on the validation split (one dense items x items inverse each). */
+        @WithName("ease-lambdas")
+        @WithDefault("100,300,1000,3000")
+        List<Double> easeLambdas();
+
+        /** EASE^R is skipped (with the reason recorded) for catalogues larger than this (items^2 floats of memory). */
+        @WithName("ease-max-items")
+        @WithDefault("20000")
+        int easeMaxItems();
+
+        /** Bootstrap resamples over the ranked users for the 95% intervals of ranking metrics. */
+        @WithName("bootstrap-resamples")
+        @WithDefault("1000")
+        int bootstrapResamples();
+
+        /** Validation users ranked to choose the baselines' hyperparameters (a seeded sample when there are more). */
+        @WithName("selection-users")
+        @WithDefault("2000")
+        int selectionUsers();
     }
 
     /**

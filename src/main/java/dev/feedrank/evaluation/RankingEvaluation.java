@@ -182,7 +182,7 @@ public final class RankingEvaluation {
         for (int j = 0; j < users.length; j++) {
             scorer.score(users[j], scores);
             int[] ranked = TopK.topK(scores, k, history[j]);
-            acc.add(ranked.length > acc.maxK() ? Arrays.copyOf(ranked, acc.maxK()) : ranked, relevant[j]);
+            acc.add(users[j], ranked.length > acc.maxK() ? Arrays.copyOf(ranked, acc.maxK()) : ranked, relevant[j]);
             if (keepTop > 0) top[j] = ranked.length > keepTop ? Arrays.copyOf(ranked, keepTop) : ranked;
         }
         return new Ranked(acc, top);

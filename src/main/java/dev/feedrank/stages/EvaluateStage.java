@@ -1,7 +1,11 @@
 package dev.feedrank.stages;
 
 import dev.feedrank.data.PreparedDataset;
+import dev.feedrank.config.FeedrankConfig;
+import dev.feedrank.evaluation.Churn;
+import dev.feedrank.evaluation.Interval;
 import dev.feedrank.evaluation.ModelEvaluation;
+import dev.feedrank.evaluation.StrongBaselines;
 import dev.feedrank.gating.Champion;
 import dev.feedrank.model.TwoTowerModel;
 import dev.feedrank.orchestration.Stage;
@@ -13,21 +17,35 @@ import dev.feedrank.storage.ObjectStorage;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * evaluate: pointwise and full-corpus ranking metrics on the test window, per task (click unprefixed, then
- * {@code like.*} and {@code share.*}), for the candidate, the popularity
- * baseline and the champion (the model aliased {@code production}, loaded from its bundle in S3 and scored on this
- * very split; ids it never saw use its out-of-vocabulary rows).
+ * evaluate: pointwise and full-corpus ranking metrics on the test split, per task (click unprefixed, then
+ * {@code like.*} and {@code share.*}), with 95% bootstrap intervals over the ranked users, for the candidate, the
+ * popularity baseline, the strong classical baselines ({@link StrongBaselines}: PureSVD, EASE^R, hyperparameters
+ * chosen on validation) and the champion (the model aliased {@code production}, loaded from its bundle in S3 and
+ * scored on this very split; ids it never saw use its out-of-vocabulary rows), plus the candidate's churn against
+ * the champion ({@code churn@10}: 1 - mean Jaccard of the two top-10 lists of each ranked user).
  */
 @ApplicationScoped
 public class EvaluateStage implements Stage {
 
     private static final Logger LOG = Logger.getLogger(EvaluateStage.class);
+    /** Seed of the bootstrap resamples: the same for every model, so their intervals are comparable. */
+    static final long BOOTSTRAP_SEED = 20261130L;
 
-    /** The test metrics of this run, handed to the gate and export stages; {@code champion} null when there is none. */
-    public record Evaluation(Map<String, Double> model, Map<String, Double> baseline, Champion champion, int rankedUsers) {
+    /**
+     * The test metrics of this run, handed to the gate and export stages; {@code champion} null when there is none.
+     * {@code baseline} is popularity's (kept for compatibility); {@code baselines} holds every computed baseline by
+     * name ({@code popularity}, {@code puresvd}, {@code ease}).
+     */
+    public record Evaluation(Map<String, Double> model, Map<String, Double> baseline, Champion champion, int rankedUsers,
+                             Map<String, Map<String, Double>> baselines, String splitStrategy) {
+        public Evaluation {
+            baselines = baselines == null ? Map.of("popularity", baseline) : baselines;
+        }
     }
 
     private final DatasetHandoff datasets;
@@ -61,45 +79,94 @@ public class EvaluateStage implements Stage {
     public void execute(StageContext ctx) throws Exception {
         PreparedDataset data = datasets.dataset(ctx);
         TwoTowerModel model = models.model(ctx, data);
-        ModelEvaluation ranking = new ModelEvaluation(data, ctx.config().eval().ks());
-        Map<String, Double> metrics = evaluate(model, data.users(), data.items(), ranking);
-        Map<String, Double> baseline = ranking.popularity();
-        metrics.forEach((k, v) -> ctx.metric("model", k, v, "test", null));
-        baseline.forEach((k, v) -> ctx.metric("baseline", k, v, "test", null));
+        FeedrankConfig.Eval ec = ctx.config().eval();
+        ModelEvaluation ranking = new ModelEvaluation(data, ec.ks(), ec.bootstrapResamples(), BOOTSTRAP_SEED);
+        if (ranking.users() == 0) {
+            throw new IllegalStateException("no test user has a positive it had not seen before the test window: nothing to rank ("
+                    + ctx.config().split().strategy() + " split)");
+        }
+        ModelEvaluation.Scored candidate = evaluate(model, data.users(), data.items(), ranking);
+        Map<String, Double> metrics = new LinkedHashMap<>(candidate.metrics());
+        metrics.put("ranked_users", (double) ranking.users());
+        record(ctx, "model", candidate);
+        ctx.metric("model", "ranked_users", ranking.users(), "test", null);
         ctx.metric("dataset", "ranked_users", ranking.users(), "test", null);
+        ModelEvaluation.Scored popularity = ranking.popularityScored();
+        record(ctx, "baseline", popularity);
+        Map<String, Map<String, Double>> baselines = new LinkedHashMap<>();
+        baselines.put("popularity", popularity.metrics());
+        StringBuilder line = new StringBuilder();
+        StrongBaselines.Settings bs = new StrongBaselines.Settings(ec.baselines(), ec.puresvdRanks(), ec.easeLambdas(),
+                ec.easeMaxItems(), ec.selectionUsers(), ctx.config().train().seed());
+        for (StrongBaselines.Result r : StrongBaselines.compute(data, ranking, bs)) {
+            if (r.skipped() != null) {
+                ctx.metric(r.name(), "skipped", 1, "test", null);
+                LOG.infof("run %d: baseline %s skipped: %s", ctx.runId(), r.name(), r.skipped());
+                line.append(String.format(Locale.ROOT, ", %s skipped (%s)", r.name(), r.skipped()));
+                continue;
+            }
+            record(ctx, r.name(), r.scored());
+            r.validationNdcg().forEach((k, v) -> ctx.metric(r.name(), "val_ndcg@10[" + k + "]", v, "validation", null));
+            ctx.metric(r.name(), "fit_seconds", r.seconds(), "train", null);
+            baselines.put(r.name(), r.scored().metrics());
+            LOG.infof("run %d: baseline %s (%s chosen on validation, NDCG@10 %s) in %.1fs", ctx.runId(), r.name(), r.chosen(),
+                    r.validationNdcg(), r.seconds());
+            line.append(String.format(Locale.ROOT, ", %s %.4f (%s)", r.name(), r.scored().metrics().getOrDefault("ndcg@10", Double.NaN), r.chosen()));
+        }
 
         Champion champion = registry.resolve(ModelRegistry.PRODUCTION)
-                .map(production -> evaluateChampion(ctx, production, data, ranking))
+                .map(production -> evaluateChampion(ctx, production, data, ranking, candidate, metrics))
                 .orElse(null);
-        results.put(ctx, RESULT, Evaluation.class, new Evaluation(metrics, baseline, champion, ranking.users()));
-        ctx.progress(String.format("test AUC %.4f, NDCG@10 %.4f (popularity %.4f%s) over %d users",
-                metrics.get("auc"), metrics.getOrDefault("ndcg@10", Double.NaN), baseline.getOrDefault("ndcg@10", Double.NaN),
+        results.put(ctx, RESULT, Evaluation.class, new Evaluation(metrics, popularity.metrics(), champion, ranking.users(),
+                baselines, ctx.config().split().strategy()));
+        ctx.progress(String.format(Locale.ROOT, "test AUC %.4f, NDCG@10 %.4f (popularity %.4f%s%s) over %d users (%s split)",
+                metrics.get("auc"), metrics.getOrDefault("ndcg@10", Double.NaN), popularity.metrics().getOrDefault("ndcg@10", Double.NaN), line,
                 champion == null ? "; no champion"
-                        : champion.available() ? String.format("; champion %s %.4f", champion.version(), champion.metrics().getOrDefault("ndcg@10", Double.NaN))
-                        : "; champion " + champion.version() + " not comparable", ranking.users()));
+                        : champion.available() ? String.format(Locale.ROOT, "; champion %s %.4f, churn@10 %.3f", champion.version(),
+                                champion.metrics().getOrDefault("ndcg@10", Double.NaN), metrics.getOrDefault("churn@10", Double.NaN))
+                        : "; champion " + champion.version() + " not comparable", ranking.users(), ctx.config().split().strategy()));
     }
 
-    private static Map<String, Double> evaluate(TwoTowerModel model, dev.feedrank.data.FeatureTable users,
-                                                dev.feedrank.data.FeatureTable items, ModelEvaluation ranking) {
-        return ranking.model(model.embedUsers(users), model.embedItems(items), model.scores());
+    /** Stores a subject's test metrics, ranking metrics with their 95% interval. */
+    private static void record(StageContext ctx, String subject, ModelEvaluation.Scored s) {
+        s.metrics().forEach((k, v) -> {
+            Interval ci = s.intervals().get(k);
+            if (ci == null) ctx.metric(subject, k, v, "test", null);
+            else ctx.metric(subject, k, v, "test", ci.low(), ci.high());
+        });
     }
 
-    /** Scores the production model on this run's split; a bundle that cannot be loaded or cannot score the data is reported, not fatal. */
+    private static ModelEvaluation.Scored evaluate(TwoTowerModel model, dev.feedrank.data.FeatureTable users,
+                                                   dev.feedrank.data.FeatureTable items, ModelEvaluation ranking) {
+        return ranking.score(model.embedUsers(users), model.embedItems(items), model.scores());
+    }
+
+    /**
+     * Scores the production model on this run's split; a bundle that cannot be loaded or cannot score the data is
+     * reported, not fatal. Adds the candidate's {@code churn@10} against it to {@code candidateMetrics}.
+     */
     private Champion evaluateChampion(StageContext ctx, ModelRegistry.AliasedVersion production, PreparedDataset data,
-                                      ModelEvaluation ranking) {
+                                      ModelEvaluation ranking, ModelEvaluation.Scored candidate,
+                                      Map<String, Double> candidateMetrics) {
         try (BundleLoader.LoadedBundle bundle = new BundleLoader().load(production.bundlePrefix(), storage)) {
             ChampionInputs.Remapped inputs = ChampionInputs.remap(bundle, data.users(), data.items());
-            Map<String, Double> metrics = evaluate(bundle.model(), inputs.users(), inputs.items(), ranking);
-            metrics.forEach((k, v) -> ctx.metric("champion", k, v, "test", null));
+            ModelEvaluation.Scored scored = evaluate(bundle.model(), inputs.users(), inputs.items(), ranking);
+            record(ctx, "champion", scored);
             ctx.metric("champion", "oov_users", inputs.oovUsers(), "test", null);
             ctx.metric("champion", "oov_items", inputs.oovItems(), "test", null);
             ctx.metric("champion", "new_users", inputs.newUsers(), "test", null);
             ctx.metric("champion", "new_items", inputs.newItems(), "test", null);
+            double churn = Churn.atK(candidate.top(), scored.top(), ModelEvaluation.CHURN_K);
+            candidateMetrics.put("churn@10", churn);
+            ctx.metric("model", "churn@10", churn, "test", null);
+            Map<String, Champion.Difference> differences = new LinkedHashMap<>();
+            candidate.differences(scored, ctx.config().eval().bootstrapResamples(), BOOTSTRAP_SEED)
+                    .forEach((k, v) -> differences.put(k, new Champion.Difference(v.low(), v.high())));
             LOG.infof("run %d: champion %s scored on this split; %d of %d users and %d of %d items use its OOV rows"
-                            + " (%d users and %d items are new since it was trained)",
+                            + " (%d users and %d items are new since it was trained); churn@10 %.3f",
                     ctx.runId(), production.version(), inputs.oovUsers(), inputs.users().rows(), inputs.oovItems(),
-                    inputs.items().rows(), inputs.newUsers(), inputs.newItems());
-            return Champion.evaluated(production.version(), metrics);
+                    inputs.items().rows(), inputs.newUsers(), inputs.newItems(), churn);
+            return Champion.evaluated(production.version(), scored.metrics(), differences);
         } catch (ChampionInputs.IncompatibleException e) {
             return Champion.unavailable(production.version(), e.getMessage());
         } catch (Exception e) {

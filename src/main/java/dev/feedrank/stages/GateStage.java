@@ -38,7 +38,7 @@ public class GateStage implements Stage {
     @Override
     public void execute(StageContext ctx) throws Exception {
         EvaluateStage.Evaluation eval = results.get(ctx, EvaluateStage.RESULT, EvaluateStage.Evaluation.class);
-        GateDecision decision = GatePolicy.from(ctx.config().gate()).decide(eval.model(), eval.baseline(), eval.champion());
+        GateDecision decision = GatePolicy.from(ctx.config().gate()).decideAgainst(eval.model(), eval.baselines(), eval.champion());
         decisions.save(ctx.runId(), decision);
         results.put(ctx, RESULT, GateDecision.class, decision);
         ctx.progress("gate " + (decision.passed() ? "passed" : "failed") + ": " + decision.summary());

@@ -1,0 +1,137 @@
+package dev.feedrank.evaluation;
+
+import dev.feedrank.data.Examples;
+import dev.feedrank.data.PreparedDataset;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The classical baselines evaluate computes beside the model, on the same split and protocol: fit on the train
+ * split's observed positives (the information the model trained on), the hyperparameter chosen by validation
+ * NDCG@10 (ranking validation positives, train items masked), then ranked on test exactly like the model (the
+ * user's train and validation items masked). Scores use the user's train row, as the model's user embedding does.
+ * <ul>
+ *   <li>{@code puresvd}: {@link PureSvd} (rank from {@code eval.puresvd-ranks});</li>
+ *   <li>{@code ease}: {@link EaseR} (lambda from {@code eval.ease-lambdas}), skipped with the reason recorded when the
+ *       catalogue has more than {@code eval.ease-max-items} items.</li>
+ * </ul>
+ */
+public final class StrongBaselines {
+
+    public static final List<String> NAMES = List.of("puresvd", "ease");
+
+    /** What to compute and the grids to choose from. */
+    public record Settings(List<String> baselines, List<Integer> ranks, List<Double> lambdas, int easeMaxItems,
+                           int selectionUsers, long seed) {
+        public Settings {
+            List<String> b = new ArrayList<>();
+            for (String name : baselines) {
+                String n = name.trim().toLowerCase(Locale.ROOT);
+                if (n.isEmpty() || n.equals("none") || n.equals("popularity")) continue;
+                if (!NAMES.contains(n)) {
+                    throw new IllegalArgumentException("eval.baselines must list popularity, puresvd, ease (or none), got '" + name + "'");
+                }
+                if (!b.contains(n)) b.add(n);
+            }
+            baselines = List.copyOf(b);
+            if (b.contains("puresvd") && (ranks.isEmpty() || ranks.stream().anyMatch(r -> r < 1))) {
+                throw new IllegalArgumentException("eval.puresvd-ranks must be positive integers, got " + ranks);
+            }
+            if (b.contains("ease") && (lambdas.isEmpty() || lambdas.stream().anyMatch(l -> !(l > 0) || l.isInfinite()))) {
+                throw new IllegalArgumentException("eval.ease-lambdas must be positive numbers, got " + lambdas);
+            }
+        }
+    }
+
+    /**
+     * One baseline's outcome: its test evaluation (null when skipped), the chosen hyperparameter and the validation
+     * NDCG@10 of every candidate, or why it was skipped.
+     */
+    public record Result(String name, ModelEvaluation.Scored scored, String chosen, Map<String, Double> validationNdcg,
+                         String skipped, double seconds) {
+    }
+
+    private StrongBaselines() {
+    }
+
+    /** The train split's observed positives as a binary users x items matrix. */
+    public static UserItemMatrix trainMatrix(PreparedDataset data) {
+        Examples t = data.train();
+        return UserItemMatrix.of(data.users().rows(), data.items().rows(), t.user(), t.item(),
+                i -> t.click()[i] > 0.5f && !t.sampled()[i]);
+    }
+
+    public static List<Result> compute(PreparedDataset data, ModelEvaluation test, Settings s) {
+        List<Result> out = new ArrayList<>();
+        if (s.baselines().isEmpty()) return out;
+        RankingEvaluation validation = RankingEvaluation.validation(data, List.of(10), s.selectionUsers(), s.seed());
+        UserItemMatrix train = trainMatrix(data);
+        int items = data.items().rows();
+        int[] users = validation.userRows();
+        java.util.BitSet[] relevant = new java.util.BitSet[users.length];
+        java.util.BitSet[] exclude = new java.util.BitSet[users.length];
+        for (int j = 0; j < users.length; j++) {
+            relevant[j] = validation.relevantOf(j);
+            exclude[j] = validation.historyOf(j);
+        }
+        for (String name : s.baselines()) {
+            long t0 = System.nanoTime();
+            if (users.length == 0) {
+                out.add(new Result(name, null, null, Map.of(), "no validation user to choose its hyperparameter on", 0));
+                continue;
+            }
+            if (name.equals("puresvd")) {
+                int maxRank = s.ranks().stream().mapToInt(Integer::intValue).max().orElseThrow();
+                PureSvd svd = PureSvd.fit(train, maxRank, s.seed());
+                List<Integer> ranks = s.ranks().stream().map(r -> Math.min(r, svd.rank())).distinct().toList();
+                BaselineSelection.Selected<Integer> chosen = BaselineSelection.best(ranks, r -> svd.scorer(r, train), users,
+                        relevant, exclude, items, 10);
+                UserScorer scorer = svd.scorer(chosen.best(), train);
+                out.add(new Result(name, test.baseline(task -> scorer), "rank=" + chosen.best(), grid("rank=", chosen),
+                        null, (System.nanoTime() - t0) / 1e9));
+            } else {
+                if (items > s.easeMaxItems()) {
+                    out.add(new Result(name, null, null, Map.of(), String.format(Locale.ROOT,
+                            "the catalogue has %d items, above eval.ease-max-items=%d (EASE^R holds items^2 floats: %.1f GB)",
+                            items, s.easeMaxItems(), 4.0 * items * items / 1e9), 0));
+                    continue;
+                }
+                // one inverse per lambda; only the best B so far is kept (items^2 floats each)
+                EaseR.Gram gram = EaseR.gram(train);
+                Map<String, Double> grid = new LinkedHashMap<>();
+                EaseR best = null;
+                double bestNdcg = Double.NEGATIVE_INFINITY;
+                for (double lambda : s.lambdas()) {
+                    EaseR fit = gram.fit(lambda);
+                    double ndcg = BaselineSelection.meanNdcg(fit.scorer(train), users, relevant, exclude, items, 10);
+                    grid.put("lambda=" + fmt(lambda), ndcg);
+                    if (ndcg > bestNdcg) {
+                        bestNdcg = ndcg;
+                        best = fit;
+                    }
+                }
+                UserScorer scorer = best.scorer(train);
+                out.add(new Result(name, test.baseline(task -> scorer), "lambda=" + fmt(best.lambda()), grid, null,
+                        (System.nanoTime() - t0) / 1e9));
+            }
+        }
+        return out;
+    }
+
+    private static <T> Map<String, Double> grid(String prefix, BaselineSelection.Selected<T> s) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int c = 0; c < s.candidates().size(); c++) {
+            T v = s.candidates().get(c);
+            out.put(prefix + (v instanceof Double d ? fmt(d) : String.valueOf(v)), s.ndcg()[c]);
+        }
+        return out;
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+    }
+}
