@@ -191,7 +191,7 @@ public final class DatasetPreparer {
                 throw new IllegalArgumentException("split.validation-fraction must be >= 0 with split.train-fraction + "
                         + "split.validation-fraction < 1, got " + s.validationFraction());
             }
-        } else {
+        } else if (s.splitStrategy().equals(PreparationSettings.PER_USER_TIME)) {
             if (!(s.testFraction() > 0 && s.testFraction() < 1)) {
                 throw new IllegalArgumentException("split.test-fraction must be in (0, 1), got " + s.testFraction());
             }

@@ -41,6 +41,8 @@ public record PreparationSettings(double trainFraction, double validationFractio
         if (!STRATEGIES.contains(splitStrategy)) {
             throw new IllegalArgumentException("split.strategy must be one of " + STRATEGIES + ", got '" + splitStrategy + "'");
         }
+        // a fraction the strategy does not use must not change the content hash
+        if (!PER_USER_TIME.equals(splitStrategy)) testFraction = 0.2;
     }
 
     /** The same settings with another split strategy. */

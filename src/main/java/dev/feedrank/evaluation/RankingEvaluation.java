@@ -45,6 +45,7 @@ public final class RankingEvaluation {
      * train positives; at most {@code maxUsers} users, a seeded sample when there are more.
      */
     public static RankingEvaluation validation(PreparedDataset data, List<Integer> ks, int maxUsers, long seed) {
+        if (maxUsers < 1) throw new IllegalArgumentException("maxUsers must be >= 1, got " + maxUsers);
         return new RankingEvaluation(data, ks, "click", data.validation(), new Examples[] {data.train()}, maxUsers, seed);
     }
 
