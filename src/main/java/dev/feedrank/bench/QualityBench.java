@@ -113,6 +113,8 @@ public final class QualityBench {
         double cold = 0.5, lr = 1e-3;
         int batch = 1024, dim = 64, id = 32;
         String sel = "auc";
+        String norm = "layernorm";
+        int patience = 5;
         for (int i = 1; i < parts.length; i++) {
             String[] kv = parts[i].split("=", 2);
             switch (kv[0]) {
@@ -123,13 +125,15 @@ public final class QualityBench {
                 case "id" -> id = Integer.parseInt(kv[1]);
                 case "sel" -> sel = kv[1];
                 case "epochs" -> epochs = Integer.parseInt(kv[1]);
+                case "norm" -> norm = kv[1];
+                case "patience" -> patience = Integer.parseInt(kv[1]);
                 case "temp" -> t = new TrainingSettings.Technique(t.loss(), t.posWeight(), t.margin(), Double.parseDouble(kv[1]),
                         t.logqCorrection(), t.removeAccidentalHits(), t.hardNegatives(), t.multiTask());
                 default -> throw new IllegalArgumentException("unknown setting '" + kv[0] + "' in " + variant);
             }
         }
-        return new TrainingSettings(epochs, batch, lr, dim, id, seed, 5, 3, 0.5, 1_000_000, cold, t,
-                new TrainingSettings.Selection(sel, 2000));
+        return new TrainingSettings(epochs, batch, lr, dim, id, seed, patience, 3, 0.5, 1_000_000, cold, t,
+                new TrainingSettings.Selection(sel, 2000), norm);
     }
 
     public static TrainingSettings.Technique technique(String label) {

@@ -185,6 +185,14 @@ public interface FeedrankConfig {
         @WithDefault("2000")
         int selectionUsers();
 
+        /**
+         * Normalisation of both towers' output: {@code l2} (unit length; the dot product is a cosine, scaled by
+         * 1/temperature in the in-batch softmax) or {@code layernorm} (the design document's LayerNorm(d)).
+         */
+        @WithName("output-norm")
+        @WithDefault("l2")
+        String outputNorm();
+
         /** Log a progress line every this many batches. */
         @WithName("log-every-batches")
         @WithDefault("50")

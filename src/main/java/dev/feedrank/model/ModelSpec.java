@@ -10,14 +10,29 @@ import java.util.List;
  * dot product of the two embeddings.
  */
 public record ModelSpec(int userVocabSize, int userDenseDim, int itemVocabSize, int itemDenseDim,
-                        int idEmbeddingDim, int embeddingDim, List<String> heads, String headInput) {
+                        int idEmbeddingDim, int embeddingDim, List<String> heads, String headInput, String outputNorm) {
+
+    /** The design document's output normalisation: LayerNorm(d). */
+    public static final String LAYERNORM = "layernorm";
+    /** Unit-length output embeddings (dot product = cosine), the usual choice for softmax retrieval. */
+    public static final String L2 = "l2";
 
     public ModelSpec(int userVocabSize, int userDenseDim, int itemVocabSize, int itemDenseDim, int idEmbeddingDim,
                      int embeddingDim) {
-        this(userVocabSize, userDenseDim, itemVocabSize, itemDenseDim, idEmbeddingDim, embeddingDim, List.of(), null);
+        this(userVocabSize, userDenseDim, itemVocabSize, itemDenseDim, idEmbeddingDim, embeddingDim, List.of(), null, LAYERNORM);
+    }
+
+    public ModelSpec(int userVocabSize, int userDenseDim, int itemVocabSize, int itemDenseDim, int idEmbeddingDim,
+                     int embeddingDim, List<String> heads, String headInput) {
+        this(userVocabSize, userDenseDim, itemVocabSize, itemDenseDim, idEmbeddingDim, embeddingDim, heads, headInput, LAYERNORM);
     }
 
     public ModelSpec {
+        // bundles written before the setting existed have no outputNorm: they used LayerNorm
+        outputNorm = outputNorm == null ? LAYERNORM : outputNorm.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!outputNorm.equals(LAYERNORM) && !outputNorm.equals(L2)) {
+            throw new IllegalArgumentException("train.output-norm must be 'l2' or 'layernorm', got '" + outputNorm + "'");
+        }
         heads = heads == null ? List.of() : List.copyOf(heads);
         if (heads.isEmpty()) headInput = null;
         else if (!"concat".equals(headInput) && !"concat-product".equals(headInput)) {
@@ -26,7 +41,11 @@ public record ModelSpec(int userVocabSize, int userDenseDim, int itemVocabSize, 
     }
 
     public ModelSpec withHeads(List<String> tasks, String input) {
-        return new ModelSpec(userVocabSize, userDenseDim, itemVocabSize, itemDenseDim, idEmbeddingDim, embeddingDim, tasks, input);
+        return new ModelSpec(userVocabSize, userDenseDim, itemVocabSize, itemDenseDim, idEmbeddingDim, embeddingDim, tasks, input, outputNorm);
+    }
+
+    public ModelSpec withOutputNorm(String norm) {
+        return new ModelSpec(userVocabSize, userDenseDim, itemVocabSize, itemDenseDim, idEmbeddingDim, embeddingDim, heads, headInput, norm);
     }
 
     public boolean multiTask() {

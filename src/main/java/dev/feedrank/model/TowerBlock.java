@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
@@ -21,7 +22,9 @@ import ai.djl.util.PairList;
 /**
  * One tower of the design document's TwoTowerRankingModel: an ID embedding (row 0 = out-of-vocabulary bucket)
  * concatenated with the dense features, then Linear(in,256) ReLU BatchNorm Dropout(0.3) Linear(256,128) ReLU
- * BatchNorm Dropout(0.2) Linear(128,d) LayerNorm(d). Input: (vocab index int64 [B], dense float32 [B, D]).
+ * BatchNorm Dropout(0.2) Linear(128,d) LayerNorm(d) ({@code layernorm}), or with the output scaled to unit length
+ * instead ({@code l2}: the dot product of two towers is then their cosine, bounded, which softmax retrieval with a
+ * temperature needs). Input: (vocab index int64 [B], dense float32 [B, D]).
  */
 public class TowerBlock extends AbstractBlock {
 
@@ -34,6 +37,10 @@ public class TowerBlock extends AbstractBlock {
     private final SequentialBlock mlp;
 
     public TowerBlock(int vocabSize, int idEmbeddingDim, int denseDim, int embeddingDim) {
+        this(vocabSize, idEmbeddingDim, denseDim, embeddingDim, ModelSpec.LAYERNORM);
+    }
+
+    public TowerBlock(int vocabSize, int idEmbeddingDim, int denseDim, int embeddingDim, String outputNorm) {
         super(VERSION);
         this.idEmbeddingDim = idEmbeddingDim;
         this.denseDim = denseDim;
@@ -54,8 +61,15 @@ public class TowerBlock extends AbstractBlock {
                 .add(batchNorm())
                 .add(new Dropout(0.2f))
                 .add(Linear.builder().setUnits(embeddingDim).build())
-                .add(LayerNorm.builder().axis(1).optEpsilon(1e-5f).build()));
+                .add(ModelSpec.L2.equals(outputNorm) ? new LambdaBlock(TowerBlock::l2Normalize, "l2_normalize")
+                        : LayerNorm.builder().axis(1).optEpsilon(1e-5f).build()));
         TorchInit.apply(mlp, new int[] {idEmbeddingDim + denseDim, 256, 128});
+    }
+
+    /** x / max(||x||_2, 1e-12) per row (PyTorch's F.normalize). */
+    static NDList l2Normalize(NDList in) {
+        NDArray x = in.singletonOrThrow();
+        return new NDList(x.div(x.norm(new int[] {1}, true).maximum(1e-12f)));
     }
 
     /** PyTorch's BatchNorm1d semantics: running = 0.9 running + 0.1 batch (DJL's momentum is the keep factor). */

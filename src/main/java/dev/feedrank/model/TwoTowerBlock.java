@@ -32,9 +32,9 @@ public class TwoTowerBlock extends AbstractBlock {
         super(VERSION);
         this.spec = spec;
         userTower = addChildBlock("user_tower",
-                new TowerBlock(spec.userVocabSize(), spec.idEmbeddingDim(), spec.userDenseDim(), spec.embeddingDim()));
+                new TowerBlock(spec.userVocabSize(), spec.idEmbeddingDim(), spec.userDenseDim(), spec.embeddingDim(), spec.outputNorm()));
         itemTower = addChildBlock("item_tower",
-                new TowerBlock(spec.itemVocabSize(), spec.idEmbeddingDim(), spec.itemDenseDim(), spec.embeddingDim()));
+                new TowerBlock(spec.itemVocabSize(), spec.idEmbeddingDim(), spec.itemDenseDim(), spec.embeddingDim(), spec.outputNorm()));
         if (spec.multiTask()) {
             heads = addChildBlock("heads", new SequentialBlock().add(Linear.builder().setUnits(spec.heads().size()).build()));
             TorchInit.apply(heads, new int[] {spec.headInputWidth()});

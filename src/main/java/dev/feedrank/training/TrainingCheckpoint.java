@@ -83,7 +83,7 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
             return new Fingerprint(s.seed(), s.batchSize(), s.epochs(), s.embeddingDim(), s.idEmbeddingDim(),
                     data.train().size(), s.learningRate(), s.lrFactor(), s.lrPatience(), s.earlyStoppingPatience(),
                     s.coldStartRate(), spec.userVocabSize(), spec.userDenseDim(), spec.itemVocabSize(),
-                    spec.itemDenseDim(), data.contentHash(), s.technique() + ", " + s.selection());
+                    spec.itemDenseDim(), data.contentHash(), s.technique() + ", " + s.selection() + ", outputNorm=" + s.outputNorm());
         }
 
         /** "name: checkpoint X, now Y" for every field that differs. */

@@ -9,7 +9,14 @@ import java.util.Locale;
 /** The knobs of one training run (from {@code feedrank.train.*}). */
 public record TrainingSettings(int epochs, int batchSize, double learningRate, int embeddingDim, int idEmbeddingDim,
                                long seed, int earlyStoppingPatience, int lrPatience, double lrFactor, int logEveryBatches,
-                               double coldStartRate, Technique technique, Selection selection) {
+                               double coldStartRate, Technique technique, Selection selection, String outputNorm) {
+
+    public TrainingSettings(int epochs, int batchSize, double learningRate, int embeddingDim, int idEmbeddingDim,
+                            long seed, int earlyStoppingPatience, int lrPatience, double lrFactor, int logEveryBatches,
+                            double coldStartRate, Technique technique, Selection selection) {
+        this(epochs, batchSize, learningRate, embeddingDim, idEmbeddingDim, seed, earlyStoppingPatience, lrPatience,
+                lrFactor, logEveryBatches, coldStartRate, technique, selection, dev.feedrank.model.ModelSpec.LAYERNORM);
+    }
 
     /** As the canonical constructor, selecting by validation AUC (the behaviour before {@code train.selection-metric}). */
     public TrainingSettings(int epochs, int batchSize, double learningRate, int embeddingDim, int idEmbeddingDim,
@@ -30,16 +37,22 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, i
     public TrainingSettings {
         if (technique == null) technique = Technique.DEFAULT;
         if (selection == null) selection = Selection.AUC;
+        outputNorm = new dev.feedrank.model.ModelSpec(1, 0, 1, 0, 1, 1, List.of(), null, outputNorm).outputNorm(); // validates
     }
 
     public TrainingSettings with(Technique t) {
         return new TrainingSettings(epochs, batchSize, learningRate, embeddingDim, idEmbeddingDim, seed,
-                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, t, selection);
+                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, t, selection, outputNorm);
     }
 
     public TrainingSettings with(Selection sel) {
         return new TrainingSettings(epochs, batchSize, learningRate, embeddingDim, idEmbeddingDim, seed,
-                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, technique, sel);
+                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, technique, sel, outputNorm);
+    }
+
+    public TrainingSettings withOutputNorm(String norm) {
+        return new TrainingSettings(epochs, batchSize, learningRate, embeddingDim, idEmbeddingDim, seed,
+                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, technique, selection, norm);
     }
 
     /**
@@ -83,7 +96,8 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, i
     public static TrainingSettings from(FeedrankConfig.Train t) {
         return new TrainingSettings(t.epochs(), t.batchSize(), t.learningRate(), t.embeddingDim(), t.idEmbeddingDim(),
                 t.seed(), t.earlyStoppingPatience(), t.lrPatience(), t.lrFactor(), t.logEveryBatches(),
-                t.coldStartRate(), Technique.from(t), new Selection(t.selectionMetric(), t.selectionUsers()));
+                t.coldStartRate(), Technique.from(t), new Selection(t.selectionMetric(), t.selectionUsers()),
+                t.outputNorm());
     }
 
     /** Losses by their configuration name. */

@@ -94,7 +94,7 @@ public final class TwoTowerTrainer {
     /** The model a training with these settings produces (heads for a multi-task technique). */
     public static ModelSpec modelSpec(PreparedDataset data, TrainingSettings s) {
         ModelSpec spec = new ModelSpec(data.users().vocabSize(), data.users().width(), data.items().vocabSize(),
-                data.items().width(), s.idEmbeddingDim(), s.embeddingDim());
+                data.items().width(), s.idEmbeddingDim(), s.embeddingDim()).withOutputNorm(s.outputNorm());
         TrainingSettings.MultiTask mt = s.technique().multiTask();
         return mt.enabled() ? spec.withHeads(TrainingSettings.TASKS, mt.headInput()) : spec;
     }
