@@ -81,8 +81,15 @@ public class ExportStage implements Stage {
             refit.put("epochs", info.epochs());
             refit.put("trainedOn", "train+validation+test");
             refit.put("interactions", info.interactions());
+            refit.put("positives", info.positives());
             refit.put("examples", all.get().train().size());
+            refit.put("users", all.get().users().rows());
+            refit.put("items", all.get().items().rows());
             refit.put("learningRates", info.learningRates());
+            // the newest interaction it trained on: a later run whose test window starts before this saw the
+            // refit model trained on part of it (its champion comparison is then optimistic for the champion)
+            Object until = all.get().stats() == null ? null : all.get().stats().get("timeTo");
+            if (until != null) refit.put("trainedUntil", until);
             refit.put("dataContentHash", all.get().contentHash());
             refit.put("selectionDataContentHash", data.contentHash());
             refit.put("metrics", "measured on the test split by the model selected before the refit");

@@ -108,7 +108,7 @@ public class TrainStage implements Stage {
     }
 
     /** What the refit did, for export (also as the JSON artifact {@code refit}, for a resumed run). */
-    public record RefitInfo(int epochs, long interactions, double seconds, double[] learningRates) {
+    public record RefitInfo(int epochs, long interactions, long positives, double seconds, double[] learningRates) {
     }
 
     static final String REFIT_RESULT = "refit";
@@ -158,14 +158,16 @@ public class TrainStage implements Stage {
         storage.put(refitParams, refit.model().parameters(), "application/octet-stream");
         ctx.artifact(ModelHandoff.REFIT_ARTIFACT, refitParams);
         ctx.share(ModelHandoff.Refit.class, new ModelHandoff.Refit(refit.model()));
-        long interactions = 0;
-        for (int i = 0; i < all.train().size(); i++) if (!all.train().sampled()[i]) interactions++;
+        long positives = 0;
+        for (int i = 0; i < all.train().size(); i++) if (!all.train().sampled()[i]) positives++;
+        Object rows = all.stats() == null ? null : all.stats().get("interactions");
+        long interactions = rows instanceof Number n ? n.longValue() : positives;
         new StageResults(storage).put(ctx, REFIT_RESULT, RefitInfo.class,
-                new RefitInfo(epochs, interactions, refit.seconds(), lrs));
+                new RefitInfo(epochs, interactions, positives, refit.seconds(), lrs));
         ctx.metric("model", "refit_epochs", epochs, "train", null);
         ctx.metric("model", "refit_train_seconds", refit.seconds(), "train", null);
-        ctx.progress(String.format(Locale.ROOT, "refit done: %d epochs on %d interactions in %.1fs -> %s",
-                epochs, interactions, refit.seconds(), refitParams));
+        ctx.progress(String.format(Locale.ROOT, "refit done: %d epochs on all %d interactions (%d positives) in %.1fs -> %s",
+                epochs, interactions, positives, refit.seconds(), refitParams));
     }
 
     /** Where a run's refit training state (for resuming) is kept. */
