@@ -172,7 +172,7 @@ class PipelineApiTest {
             assertEquals(bundle.manifest().dimensions().userVocabSize() - 1, clickedUsers, "every clicked user has its ID row");
             assertTrue(bundle.maxAbsEmbeddingDifference() < 1e-5);
             // the metrics (and the gate) are the selected model's, measured before the refit
-            assertEquals(run.getDouble("metrics.auc"), bundle.manifest().metrics().get("auc"), 1e-9);
+            assertEquals(run.getDouble("metrics.auc"), bundle.manifest().metrics().get("auc"), 1e-6);
         }
     }
 
