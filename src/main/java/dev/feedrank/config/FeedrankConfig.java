@@ -227,6 +227,14 @@ public interface FeedrankConfig {
         @WithDefault("true")
         boolean removeAccidentalHits();
 
+        /**
+         * After model selection, train the final (exported) model on train + validation + test for the selected
+         * number of epochs: {@code auto} (on for {@code split.strategy=global-time}, off for the offline-evaluation
+         * splits), {@code true} or {@code false}.
+         */
+        @WithDefault("auto")
+        String refit();
+
         @WithName("hard-negatives")
         HardNegatives hardNegatives();
 

@@ -183,7 +183,9 @@ public final class DatasetPreparer {
     }
 
     static void checkSettings(PreparationSettings s) {
-        if (s.globalTime()) {
+        if (s.all()) {
+            // the refit dataset: everything is train, the fractions do not apply
+        } else if (s.globalTime()) {
             if (!(s.trainFraction() > 0 && s.trainFraction() < 1)) {
                 throw new IllegalArgumentException("split.train-fraction must be in (0, 1), got " + s.trainFraction());
             }

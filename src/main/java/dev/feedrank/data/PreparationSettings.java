@@ -15,7 +15,8 @@ import java.util.Locale;
  * @param syntheticUsers       synthetic generator: number of users
  * @param syntheticItems       synthetic generator: number of items
  * @param syntheticImpressions synthetic generator: number of impressions
- * @param splitStrategy        {@code global-time}, {@code per-user-time} or {@code leave-last-out} (see {@link TimeSplitter})
+ * @param splitStrategy        {@code global-time}, {@code per-user-time} or {@code leave-last-out} (see {@link TimeSplitter});
+ *                             internally also {@code all} (every interaction in train: the refit dataset, {@link #forRefit()})
  * @param testFraction         {@code per-user-time}: share of each user's interactions (its latest) in test
  */
 public record PreparationSettings(double trainFraction, double validationFraction, int negativesPerPositive,
@@ -26,6 +27,8 @@ public record PreparationSettings(double trainFraction, double validationFractio
     public static final String PER_USER_TIME = "per-user-time";
     public static final String LEAVE_LAST_OUT = "leave-last-out";
     public static final java.util.List<String> STRATEGIES = java.util.List.of(GLOBAL_TIME, PER_USER_TIME, LEAVE_LAST_OUT);
+    /** Internal (not a {@code split.strategy} value): every interaction in train, validation and test empty. */
+    public static final String ALL = "all";
 
     /** A global time split (the scheduled-retraining default). */
     public PreparationSettings(double trainFraction, double validationFraction, int negativesPerPositive,
@@ -38,7 +41,7 @@ public record PreparationSettings(double trainFraction, double validationFractio
     public PreparationSettings {
         splitStrategy = splitStrategy == null || splitStrategy.isBlank() ? GLOBAL_TIME
                 : splitStrategy.trim().toLowerCase(Locale.ROOT);
-        if (!STRATEGIES.contains(splitStrategy)) {
+        if (!STRATEGIES.contains(splitStrategy) && !ALL.equals(splitStrategy)) {
             throw new IllegalArgumentException("split.strategy must be one of " + STRATEGIES + ", got '" + splitStrategy + "'");
         }
         // a fraction the strategy does not use must not change the content hash
@@ -49,6 +52,20 @@ public record PreparationSettings(double trainFraction, double validationFractio
     public PreparationSettings withSplit(String strategy, double testFraction) {
         return new PreparationSettings(trainFraction, validationFraction, negativesPerPositive, negativeSampling, seed,
                 syntheticUsers, syntheticItems, syntheticImpressions, strategy, testFraction);
+    }
+
+    /**
+     * The settings of the refit dataset: the same input, negatives and seed, with every interaction in train
+     * (strategy {@code all}). The split fractions do not apply and are fixed, so the refit dataset's content hash does
+     * not depend on which split selected the model.
+     */
+    public PreparationSettings forRefit() {
+        return new PreparationSettings(1.0, 0.0, negativesPerPositive, negativeSampling, seed, syntheticUsers,
+                syntheticItems, syntheticImpressions, ALL, 0.0);
+    }
+
+    public boolean all() {
+        return ALL.equals(splitStrategy);
     }
 
     public boolean globalTime() {

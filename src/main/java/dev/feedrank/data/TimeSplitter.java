@@ -21,6 +21,7 @@ import java.util.Arrays;
  *   <li>{@code leave-last-out}: each user's last click (and everything of that user at or after it) is test, the
  *       click before it (and what lies between) validation, the rest train; users with 2 clicks have no validation
  *       interaction, users with 1 click only train.</li>
+ *   <li>{@code all} (internal, the refit dataset): every interaction in train; validation and test are empty.</li>
  * </ul>
  */
 final class TimeSplitter {
@@ -38,6 +39,8 @@ final class TimeSplitter {
         String ordered = "SELECT *, row_number() OVER (ORDER BY ts, " + Ids.order("user_id") + ", " + item
                 + ", src_row) AS rn FROM interactions";
         switch (settings.splitStrategy()) {
+            case PreparationSettings.ALL ->
+                    Sql.exec(db, "CREATE TABLE split_interactions AS SELECT *, CAST(0 AS INTEGER) AS split FROM (" + ordered + ")");
             case PreparationSettings.PER_USER_TIME -> {
                 double tf = settings.testFraction();
                 double vf = settings.validationFraction();

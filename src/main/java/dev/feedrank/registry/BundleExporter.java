@@ -17,8 +17,10 @@ import java.util.Map;
 
 /**
  * Writes a model version to {@code models/<version>/}: manifest, full parameters, each tower alone, item
- * embeddings for all items and user embeddings for all users seen in training (float32 .npy, row i of the matrix
- * is row i of the id CSV), and the feature matrices the embeddings were computed from.
+ * embeddings for all items (catalog and interactions) and user embeddings (float32 .npy, row i of the matrix is row i
+ * of the id CSV), and the feature matrices the embeddings were computed from. Users: for a refit model (trained on
+ * every interaction, {@link Request#refit()} enabled) every user of the input (users table and interactions); otherwise
+ * the users seen in training (with an ID-embedding row).
  */
 public final class BundleExporter {
 
@@ -26,7 +28,18 @@ public final class BundleExporter {
 
     public record Request(String version, long runId, String codeVersion, TwoTowerModel model, PreparedDataset dataset,
                           Map<String, Object> trainingConfig, Map<String, Double> metrics, Map<String, Double> baseline,
-                          Map<String, Object> gate) {
+                          Map<String, Object> gate, Map<String, Object> refit) {
+
+        /** A model that was not refitted. */
+        public Request(String version, long runId, String codeVersion, TwoTowerModel model, PreparedDataset dataset,
+                       Map<String, Object> trainingConfig, Map<String, Double> metrics, Map<String, Double> baseline,
+                       Map<String, Object> gate) {
+            this(version, runId, codeVersion, model, dataset, trainingConfig, metrics, baseline, gate, Map.of("enabled", false));
+        }
+
+        public boolean refitted() {
+            return refit != null && Boolean.TRUE.equals(refit.get("enabled"));
+        }
     }
 
     /** Keys written, the manifest's last (so a bundle with a manifest is complete). */
@@ -36,7 +49,7 @@ public final class BundleExporter {
         int d = r.model().spec().embeddingDim();
 
         FeatureTable items = r.dataset().items();
-        FeatureTable users = seenInTraining(r.dataset().users());
+        FeatureTable users = r.refitted() ? r.dataset().users() : seenInTraining(r.dataset().users());
         put(storage, keys, prefix + BundleFiles.MODEL_PARAMS, r.model().parameters(), "application/octet-stream");
         put(storage, keys, prefix + BundleFiles.USER_TOWER, r.model().towerParameters(true), "application/octet-stream");
         put(storage, keys, prefix + BundleFiles.ITEM_TOWER, r.model().towerParameters(false), "application/octet-stream");
@@ -75,7 +88,7 @@ public final class BundleExporter {
         BundleManifest manifest = new BundleManifest(r.version(), r.runId(), Instant.now().toString(), r.codeVersion(),
                 r.dataset().contentHash(), r.dataset().source(), r.model().spec(),
                 Map.of("user", users.featureNames(), "item", items.featureNames()), vocab, r.trainingConfig(),
-                r.metrics(), r.baseline(), r.gate(), files);
+                r.metrics(), r.baseline(), r.gate(), files, r.refit() == null ? Map.of("enabled", false) : r.refit());
         put(storage, keys, prefix + BundleFiles.MANIFEST, json.writeValueAsBytes(manifest), "application/json");
         return keys;
     }

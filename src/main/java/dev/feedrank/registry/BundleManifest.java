@@ -11,10 +11,23 @@ import java.util.Map;
  * @param featureSpec  dense feature names of each tower ({@code user}, {@code item})
  * @param vocabularies how IDs map to embedding rows: the id files and the OOV convention
  * @param files        file names in the bundle by role
+ * @param refit        whether the shipped model is a refit on train + validation + test ({@code enabled}; when true
+ *                     also {@code epochs}, {@code trainedOn}, {@code interactions}, and what {@code metrics} describe:
+ *                     the model selected before the refit); null in bundles written before the refit existed
  */
 public record BundleManifest(String version, long runId, String createdAt, String codeVersion,
                              String dataContentHash, String datasetSource, ModelSpec dimensions,
                              Map<String, List<String>> featureSpec, Map<String, Object> vocabularies,
                              Map<String, Object> trainingConfig, Map<String, Double> metrics,
-                             Map<String, Double> baseline, Map<String, Object> gate, Map<String, String> files) {
+                             Map<String, Double> baseline, Map<String, Object> gate, Map<String, String> files,
+                             Map<String, Object> refit) {
+
+    /** A manifest of a model that was not refitted. */
+    public BundleManifest(String version, long runId, String createdAt, String codeVersion, String dataContentHash,
+                          String datasetSource, ModelSpec dimensions, Map<String, List<String>> featureSpec,
+                          Map<String, Object> vocabularies, Map<String, Object> trainingConfig, Map<String, Double> metrics,
+                          Map<String, Double> baseline, Map<String, Object> gate, Map<String, String> files) {
+        this(version, runId, createdAt, codeVersion, dataContentHash, datasetSource, dimensions, featureSpec, vocabularies,
+                trainingConfig, metrics, baseline, gate, files, Map.of("enabled", false));
+    }
 }

@@ -26,7 +26,9 @@ import java.util.Map;
 /**
  * export: writes the model bundle, runs the servability check (the bundle reloaded from S3 alone into fresh towers
  * must reproduce its embeddings and its probe scores), registers the version, and moves the {@code production}
- * alias only when the gate and the servability check passed.
+ * alias only when the gate and the servability check passed. When the run refitted, the bundle holds the refit model
+ * with the refit dataset's feature tables (every user and item of the input) and its manifest says so
+ * ({@code refit}); the metrics and the gate's decision are those of the model selected before the refit.
  */
 @ApplicationScoped
 public class ExportStage implements Stage {
@@ -67,6 +69,33 @@ public class ExportStage implements Stage {
     public void execute(StageContext ctx) throws Exception {
         PreparedDataset data = datasets.dataset(ctx);
         TwoTowerModel model = models.model(ctx, data);
+        // a refit model (trained on every interaction) is shipped with the refit dataset's feature tables; the
+        // metrics and the gate stay those of the model selected before the refit
+        Map<String, Object> refit = new LinkedHashMap<>();
+        refit.put("enabled", false);
+        var all = datasets.refitDataset(ctx);
+        var refitModel = all.isPresent() ? models.refitModel(ctx, all.get()) : java.util.Optional.<TwoTowerModel>empty();
+        if (refitModel.isPresent()) {
+            TrainStage.RefitInfo info = results.get(ctx, TrainStage.REFIT_RESULT, TrainStage.RefitInfo.class);
+            refit.put("enabled", true);
+            refit.put("epochs", info.epochs());
+            refit.put("trainedOn", "train+validation+test");
+            refit.put("interactions", info.interactions());
+            refit.put("positives", info.positives());
+            refit.put("examples", all.get().train().size());
+            refit.put("users", all.get().users().rows());
+            refit.put("items", all.get().items().rows());
+            refit.put("learningRates", info.learningRates());
+            // the newest interaction it trained on: a later run whose test window starts before this saw the
+            // refit model trained on part of it (its champion comparison is then optimistic for the champion)
+            Object until = all.get().stats() == null ? null : all.get().stats().get("timeTo");
+            if (until != null) refit.put("trainedUntil", until);
+            refit.put("dataContentHash", all.get().contentHash());
+            refit.put("selectionDataContentHash", data.contentHash());
+            refit.put("metrics", "measured on the test split by the model selected before the refit");
+            data = all.get();
+            model = refitModel.get();
+        }
         EvaluateStage.Evaluation eval = results.get(ctx, EvaluateStage.RESULT, EvaluateStage.Evaluation.class);
         GateDecision gate = results.get(ctx, GateStage.RESULT, GateDecision.class);
         String version = "v" + ctx.runId() + "-" + ZonedDateTime.now(ZoneOffset.UTC).format(STAMP);
@@ -76,7 +105,7 @@ public class ExportStage implements Stage {
         gateJson.put("summary", gate.summary());
         gateJson.put("checks", gate.checks());
         List<String> keys = new BundleExporter().export(new BundleExporter.Request(version, ctx.runId(), codeVersion,
-                model, data, training, eval.model(), eval.baseline(), gateJson), storage);
+                model, data, training, eval.model(), eval.baseline(), gateJson, refit), storage);
         for (String key : keys) ctx.artifact(key.substring(key.lastIndexOf('/') + 1), key);
         String prefix = BundleFiles.prefix(version);
 

@@ -15,12 +15,15 @@ import java.nio.file.Path;
 
 /**
  * prepare-data: reads the dataset source, validates it, builds features and the time split, and writes the
- * prepared dataset to S3 under {@code datasets/<content hash>/}.
+ * prepared dataset to S3 under {@code datasets/<content hash>/}. When the run refits ({@link #refit(FeedrankConfig)}),
+ * it also prepares the refit dataset (the same input, every interaction in train; artifact {@code dataset-refit}).
  */
 @ApplicationScoped
 public class PrepareDataStage implements Stage {
 
     public static final String ARTIFACT = "dataset";
+    /** The refit dataset (every interaction in train), when the run refits. */
+    public static final String REFIT_ARTIFACT = "dataset-refit";
 
     private final ObjectStorage storage;
 
@@ -45,12 +48,28 @@ public class PrepareDataStage implements Stage {
                 c.split().testFraction());
     }
 
+    /**
+     * Whether the run trains its final model on train + validation + test after model selection
+     * ({@code train.refit}: {@code auto} = only for {@code split.strategy=global-time}, whose held-out windows are the
+     * newest interactions; the per-user splits exist for offline evaluation).
+     */
+    public static boolean refit(FeedrankConfig c) {
+        String v = c.train().refit() == null ? "auto" : c.train().refit().trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (v) {
+            case "auto" -> settings(c).globalTime();
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("train.refit must be auto, true or false, got '" + c.train().refit() + "'");
+        };
+    }
+
     @Override
     public void execute(StageContext ctx) throws Exception {
         DatasetSpec spec = DatasetSpec.parse(ctx.dataset());
         Path work = DatasetHandoff.workDir(ctx);
         PreparedDatasetStore store = new PreparedDatasetStore();
         boolean useCache = ctx.config().cache();
+        boolean refit = refit(ctx.config());
         boolean[] hit = {false};
         PreparedDataset ds = new DatasetPreparer().prepare(spec, settings(ctx.config()), work, storage, !useCache ? null : hash -> {
             if (!store.exists(hash, storage)) return null;
@@ -58,6 +77,20 @@ public class PrepareDataStage implements Stage {
             return store.read(PreparedDatasetStore.prefixOf(hash), storage, work);
         });
         String prefix = hit[0] ? PreparedDatasetStore.prefixOf(ds.contentHash()) : store.write(ds, storage, work);
+        String refitNote = "";
+        if (refit) {
+            boolean[] refitHit = {false};
+            PreparedDataset all = new DatasetPreparer().prepare(spec, settings(ctx.config()).forRefit(), work, storage, !useCache ? null : hash -> {
+                if (!store.exists(hash, storage)) return null;
+                refitHit[0] = true;
+                return store.read(PreparedDatasetStore.prefixOf(hash), storage, work);
+            });
+            String refitPrefix = refitHit[0] ? PreparedDatasetStore.prefixOf(all.contentHash()) : store.write(all, storage, work);
+            ctx.artifact(REFIT_ARTIFACT, refitPrefix);
+            ctx.share(DatasetHandoff.Refit.class, new DatasetHandoff.Refit(all));
+            refitNote = String.format("; refit dataset %s: %d users, %d items, %d train examples -> %s",
+                    refitHit[0] ? "reused" : "prepared", all.users().rows(), all.items().rows(), all.train().size(), refitPrefix);
+        }
         ctx.cacheHit(hit[0]);
         ctx.metric("dataset", "cache_hit", hit[0] ? 1 : 0, null, null);
         ctx.artifact(ARTIFACT, prefix);
@@ -67,8 +100,9 @@ public class PrepareDataStage implements Stage {
         ctx.metric("dataset", "examples", ds.train().size(), "train", null);
         ctx.metric("dataset", "examples", ds.validation().size(), "validation", null);
         ctx.metric("dataset", "examples", ds.test().size(), "test", null);
-        ctx.progress(String.format("%s %s: %d users, %d items, %d/%d/%d train/validation/test examples -> %s",
+        ctx.progress(String.format("%s %s: %d users, %d items, %d/%d/%d train/validation/test examples -> %s%s",
                 hit[0] ? "reused (content hash unchanged)" : useCache ? "prepared" : "prepared (cache off)", ds.source(),
-                ds.users().rows(), ds.items().rows(), ds.train().size(), ds.validation().size(), ds.test().size(), prefix));
+                ds.users().rows(), ds.items().rows(), ds.train().size(), ds.validation().size(), ds.test().size(), prefix,
+                refitNote));
     }
 }

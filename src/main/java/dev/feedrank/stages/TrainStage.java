@@ -17,6 +17,12 @@ import java.util.Locale;
  * train: the two-tower model on the prepared dataset; the best checkpoint by validation AUC goes to S3, and so does
  * the full training state after every epoch and when the run asks to stop ({@code last.state}). When a run finds
  * its {@code last.state} at the start of this stage (a resumed run), training continues from there.
+ *
+ * <p>When prepare-data made a refit dataset (train.refit), a fresh model is then trained on it (every interaction of
+ * the input) for exactly the selected number of epochs, replaying the selection run's learning rate per epoch, with
+ * no validation: its state goes to {@code refit.state}, its parameters to {@code refit.params} (artifact
+ * {@code refit-checkpoint}); a stop during the refit resumes in the refit. The selected model stays the one that
+ * evaluate and gate judge; export ships the refit model.
  */
 @ApplicationScoped
 public class TrainStage implements Stage {
@@ -96,6 +102,77 @@ public class TrainStage implements Stage {
         ctx.metric("model", "best_epoch", result.bestEpoch(), "validation", null);
         ctx.metric("model", "epochs_run", result.curve().size(), "train", null);
         ctx.metric("model", "train_seconds", result.seconds(), "train", null);
+
+        var all = datasets.refitDataset(ctx);
+        if (all.isPresent()) refit(ctx, all.get(), settings, result);
+    }
+
+    /** What the refit did, for export (also as the JSON artifact {@code refit}, for a resumed run). */
+    public record RefitInfo(int epochs, long interactions, long positives, double seconds, double[] learningRates) {
+    }
+
+    static final String REFIT_RESULT = "refit";
+
+    private void refit(StageContext ctx, PreparedDataset all, TrainingSettings settings, TrainingResult selected) throws Exception {
+        int epochs = selected.bestEpoch();
+        if (epochs < 1) {
+            ctx.progress("refit skipped: the selection run has no best epoch; the selected model is exported");
+            return;
+        }
+        double[] lrs = selected.curve().stream().filter(e -> e.epoch() <= epochs)
+                .mapToDouble(EpochStats::learningRate).toArray();
+        String refitState = refitStateKey(ctx.runId());
+        String refitParams = "runs/" + ctx.runId() + "/checkpoints/refit.params";
+        byte[] resumeFrom = null;
+        if (storage.exists(refitState)) {
+            resumeFrom = storage.get(refitState);
+            ctx.artifact("refit-last-checkpoint", refitState);
+            ctx.progress(String.format(Locale.ROOT, "found refit state %s (%d bytes): continuing the refit from it", refitState, resumeFrom.length));
+        }
+        ctx.progress(String.format(Locale.ROOT, "refit: %d epochs on train+validation+test (%d examples), lr per epoch %s",
+                epochs, all.train().size(), java.util.Arrays.toString(lrs)));
+        TrainingResult refit = new TwoTowerTrainer().refit(all, settings, epochs, lrs, new TrainingListener() {
+            @Override
+            public void progress(String line) {
+                ctx.progress(line);
+            }
+
+            @Override
+            public void epochEnded(EpochStats s) {
+                ctx.progress(String.format(Locale.ROOT, "refit epoch %d/%d done: train loss %.4f, lr %.2e, %.1fs, %.0f samples/s",
+                        s.epoch(), epochs, s.trainLoss(), s.learningRate(), s.seconds(), s.samplesPerSecond()));
+            }
+
+            @Override
+            public boolean stopRequested() {
+                return ctx.stopRequested();
+            }
+
+            @Override
+            public void checkpoint(byte[] state) throws Exception {
+                storage.put(refitState, state, "application/octet-stream");
+                ctx.artifact("refit-last-checkpoint", refitState);
+            }
+        }, resumeFrom);
+        ctx.closeAtEnd(refit.model());
+        storage.put(refitParams, refit.model().parameters(), "application/octet-stream");
+        ctx.artifact(ModelHandoff.REFIT_ARTIFACT, refitParams);
+        ctx.share(ModelHandoff.Refit.class, new ModelHandoff.Refit(refit.model()));
+        long positives = 0;
+        for (int i = 0; i < all.train().size(); i++) if (!all.train().sampled()[i]) positives++;
+        Object rows = all.stats() == null ? null : all.stats().get("interactions");
+        long interactions = rows instanceof Number n ? n.longValue() : positives;
+        new StageResults(storage).put(ctx, REFIT_RESULT, RefitInfo.class,
+                new RefitInfo(epochs, interactions, positives, refit.seconds(), lrs));
+        ctx.metric("model", "refit_epochs", epochs, "train", null);
+        ctx.metric("model", "refit_train_seconds", refit.seconds(), "train", null);
+        ctx.progress(String.format(Locale.ROOT, "refit done: %d epochs on all %d interactions (%d positives) in %.1fs -> %s",
+                epochs, interactions, positives, refit.seconds(), refitParams));
+    }
+
+    /** Where a run's refit training state (for resuming) is kept. */
+    public static String refitStateKey(long runId) {
+        return "runs/" + runId + "/checkpoints/refit.state";
     }
 
     /** Where a run's training state (for resuming) is kept. */

@@ -84,7 +84,56 @@ public final class TwoTowerTrainer {
         Engine.getInstance().setRandomSeed((int) s.seed());
         TwoTowerModel model = TwoTowerModel.create(spec);
         try {
-            return run(data, s, listener, model, fingerprint, resume);
+            return run(data, s, listener, model, fingerprint, resume, null);
+        } catch (Exception | Error e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The refit: a fresh model trained on {@code all} (the refit dataset: every interaction in train) for exactly
+     * {@code epochs} epochs with the same settings and seed, and the learning rate of epoch {@code e} set to
+     * {@code lrPerEpoch[e - 1]} (the schedule the selection run followed up to its best epoch). There is no
+     * validation: no plateau scheduler, no early stopping, no best checkpoint; the result holds the last epoch's
+     * parameters, its curve has NaN validation values and {@code bestEpoch} = {@code epochs}.
+     *
+     * <p>Stop and resume work as in {@link #train(PreparedDataset, TrainingSettings, TrainingListener, byte[])}: the
+     * checkpoints it hands to the listener continue this refit (the fingerprint includes the epochs and the
+     * learning-rate schedule, so a selection run's checkpoint is refused here and vice versa). Progress lines read
+     * "refit epoch e/E ...".
+     */
+    public TrainingResult refit(PreparedDataset all, TrainingSettings s, int epochs, double[] lrPerEpoch,
+                                TrainingListener listener, byte[] resumeFrom) throws Exception {
+        if (epochs < 1) throw new IllegalArgumentException("a refit needs at least one epoch, got " + epochs);
+        if (lrPerEpoch == null || lrPerEpoch.length < epochs) {
+            throw new IllegalArgumentException("a refit of " + epochs + " epochs needs a learning rate per epoch, got "
+                    + (lrPerEpoch == null ? "none" : java.util.Arrays.toString(lrPerEpoch)));
+        }
+        double[] schedule = java.util.Arrays.copyOf(lrPerEpoch, epochs);
+        for (double v : schedule) {
+            if (!(v > 0) || !Double.isFinite(v)) throw new IllegalArgumentException("refit learning rates must be > 0, got " + java.util.Arrays.toString(schedule));
+        }
+        DjlRuntime.ensureOffline();
+        TrainingSettings fixed = new TrainingSettings(epochs, s.batchSize(), s.learningRate(), s.embeddingDim(), s.idEmbeddingDim(),
+                s.seed(), s.earlyStoppingPatience(), s.lrPatience(), s.lrFactor(), s.logEveryBatches(), s.coldStartRate(),
+                s.technique(), s.selection());
+        ModelSpec spec = modelSpec(all, fixed);
+        TrainingCheckpoint.Fingerprint base = TrainingCheckpoint.Fingerprint.of(fixed, spec, all);
+        TrainingCheckpoint.Fingerprint fingerprint = new TrainingCheckpoint.Fingerprint(base.seed(), base.batchSize(),
+                base.epochs(), base.embeddingDim(), base.idEmbeddingDim(), base.trainSize(), base.learningRate(),
+                base.lrFactor(), base.lrPatience(), base.earlyStoppingPatience(), base.coldStartRate(),
+                base.userVocabSize(), base.userDenseDim(), base.itemVocabSize(), base.itemDenseDim(),
+                base.dataContentHash(), base.technique() + ", refit lr per epoch " + java.util.Arrays.toString(schedule));
+        TrainingCheckpoint resume = null;
+        if (resumeFrom != null) {
+            resume = TrainingCheckpoint.decode(resumeFrom);
+            resume.requireCompatible(fingerprint);
+        }
+        Engine.getInstance().setRandomSeed((int) fixed.seed());
+        TwoTowerModel model = TwoTowerModel.create(spec);
+        try {
+            return run(all, fixed, listener, model, fingerprint, resume, schedule);
         } catch (Exception | Error e) {
             model.close();
             throw e;
@@ -118,7 +167,11 @@ public final class TwoTowerTrainer {
     }
 
     private TrainingResult run(PreparedDataset data, TrainingSettings s, TrainingListener listener, TwoTowerModel model,
-                               TrainingCheckpoint.Fingerprint fingerprint, TrainingCheckpoint resume) throws Exception {
+                               TrainingCheckpoint.Fingerprint fingerprint, TrainingCheckpoint resume,
+                               double[] schedule) throws Exception {
+        // schedule != null: a refit (fixed learning rate per epoch, no validation, the last epoch's parameters)
+        boolean refit = schedule != null;
+        String label = refit ? "refit epoch" : "epoch";
         Examples train = data.train();
         if (train.size() == 0) throw new IllegalArgumentException("the train split is empty");
         TrainingSettings.Technique tech = s.technique();
@@ -156,7 +209,7 @@ public final class TwoTowerTrainer {
                 throw new IllegalArgumentException("training checkpoint position epoch " + at.epoch + " batch " + at.batch + " is out of range");
             }
         }
-        RankingEvaluation selection = s.selection().ranking()
+        RankingEvaluation selection = !refit && s.selection().ranking()
                 ? RankingEvaluation.validation(data, List.of(s.selection().k()), s.selection().users(), s.seed()) : null;
         if (selection != null && selection.users() == 0) {
             throw new IllegalArgumentException("train.selection-metric " + s.selection().metric() + " ranks validation users, but no user "
@@ -173,9 +226,9 @@ public final class TwoTowerTrainer {
                         ? String.format("checkpoint is of a finished training (%d epochs%s): not training further", at.curve.size(),
                                 at.stoppedEarly ? ", stopped early" : "")
                         : at.batch < batches
-                        ? String.format("resuming at epoch %d batch %d of %d from checkpoint", at.epoch, at.batch + 1, batches)
-                        : String.format("resuming at the end of epoch %d (all %d batches done, validation pending) from checkpoint",
-                                at.epoch, batches));
+                        ? String.format("resuming at %s %d batch %d of %d from checkpoint", label, at.epoch, at.batch + 1, batches)
+                        : String.format("resuming at the end of %s %d (all %d batches done, validation pending) from checkpoint",
+                                label, at.epoch, batches));
             }
             view.load(tensors, at.mined);
             DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())
@@ -187,6 +240,7 @@ public final class TwoTowerTrainer {
             try (Trainer trainer = model.djlModel().newTrainer(cfg)) {
                 for (; !at.finished && at.epoch <= s.epochs(); at.epoch++, at.batch = 0, at.epochLossSum = 0, at.epochSecondsBefore = 0) {
                     int epoch = at.epoch;
+                    if (refit) lr.lr = (float) schedule[epoch - 1];
                     long epochStart = System.nanoTime();
                     long lastLog = epochStart;
                     TrainingSettings.HardNegatives hard = tech.hardNegatives();
@@ -194,8 +248,8 @@ public final class TwoTowerTrainer {
                         long t0 = System.nanoTime();
                         at.mined = HardNegativeMiner.mine(model, data, hard.topK());
                         view.load(tensors, at.mined);
-                        listener.progress(String.format("epoch %d: mined the %d hardest negatives of every training user in %.1fs (mix ratio %.2f)",
-                                epoch, hard.topK(), (System.nanoTime() - t0) / 1e9, hard.mixRatio()));
+                        listener.progress(String.format("%s %d: mined the %d hardest negatives of every training user in %.1fs (mix ratio %.2f)",
+                                label, epoch, hard.topK(), (System.nanoTime() - t0) / 1e9, hard.mixRatio()));
                     }
                     boolean useMined = hard.activeAt(epoch);
                     try (NDManager epochManager = tensors.newSubManager()) {
@@ -226,24 +280,25 @@ public final class TwoTowerTrainer {
                                 double rate = sessionSamples / ((now - started) / 1e9);
                                 double perBatch = (now - started) / 1e9 / sessionBatches;
                                 long etaSeconds = Math.round((totalBatches - at.batchesDone) * perBatch);
-                                listener.progress(String.format("epoch %d/%d batch %d/%d samples/s %.0f ETA %s",
-                                        epoch, s.epochs(), b + 1, batches, rate, formatDuration(etaSeconds)));
+                                listener.progress(String.format("%s %d/%d batch %d/%d samples/s %.0f ETA %s",
+                                        label, epoch, s.epochs(), b + 1, batches, rate, formatDuration(etaSeconds)));
                             }
                             if (listener.stopRequested()) {
                                 double epochSeconds = at.epochSecondsBefore + (now - epochStart) / 1e9;
                                 listener.checkpoint(snapshot(fingerprint, at, epochSeconds, lr, plateau, model, adam, names,
                                         at.elapsedBefore + (now - started) / 1e9).encode());
-                                listener.progress(String.format("stopped on request at epoch %d after batch %d of %d; checkpoint written",
-                                        epoch, b + 1, batches));
+                                listener.progress(String.format("stopped on request at %s %d after batch %d of %d; checkpoint written",
+                                        label, epoch, b + 1, batches));
                                 throw new TrainingStoppedException(epoch, b + 1, batches);
                             }
                         }
                     }
                     double seconds = at.epochSecondsBefore + (System.nanoTime() - epochStart) / 1e9;
-                    double[] validation = validation(model, data, s.selection(), selection);
+                    double[] validation = refit ? new double[] {Double.NaN, Double.NaN}
+                            : validation(model, data, s.selection(), selection);
                     double valAuc = validation[0];
                     double selected = validation[1];
-                    boolean improved = selected > at.bestAuc;
+                    boolean improved = !refit && selected > at.bestAuc;
                     if (improved) {
                         at.bestAuc = selected;
                         at.bestEpoch = epoch;
@@ -253,8 +308,12 @@ public final class TwoTowerTrainer {
                     EpochStats stats = new EpochStats(epoch, at.epochLossSum / n, valAuc, selected, lr.lr, seconds, n / seconds, improved);
                     at.curve.add(stats);
                     listener.epochEnded(stats);
-                    lr.lr = (float) plateau.step(selected);
-                    boolean earlyStop = epoch - at.bestEpoch >= s.earlyStoppingPatience() && epoch < s.epochs();
+                    if (refit) {
+                        at.bestEpoch = epoch;  // the refit's model is its last epoch's
+                    } else {
+                        lr.lr = (float) plateau.step(selected);
+                    }
+                    boolean earlyStop = !refit && epoch - at.bestEpoch >= s.earlyStoppingPatience() && epoch < s.epochs();
                     // the end-of-epoch checkpoint points at the next epoch's first batch, or says the training is over
                     Position next = new Position();
                     next.epoch = epoch + 1;

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static dev.feedrank.testing.TestTokens.asOperator;
 import static dev.feedrank.testing.TestTokens.asViewer;
@@ -138,6 +139,41 @@ class PipelineApiTest {
         assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
         assertEquals("csv:s3://" + storage.bucket() + "/inputs/clicks", run.getString("dataset"));
         assertTrue(run.getDouble("metrics.auc") > 0.6, "auc " + run.getDouble("metrics.auc"));
+    }
+
+    @Test
+    @Order(8)
+    void refitCoversEveryEntity() throws Exception {
+        // global-time with train.refit=auto: the exported model is trained on every interaction after selection
+        JsonPath run = RunApi.runToEnd("synthetic", RunApi.small("train.refit", "auto", "synthetic.users", "120",
+                "synthetic.items", "60", "synthetic.impressions", "6000", "train.epochs", "2", "negatives.per-positive", "4",
+                "gate.min.auc", "off", "gate.beat-baseline", "false"));
+        assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
+        String version = run.getString("model.version");
+        Map<String, Object> servability = run.getList("gate.checks", Map.class).stream()
+                .filter(c -> "servability".equals(c.get("kind"))).findFirst().orElseThrow();
+        assertEquals(true, servability.get("passed"), () -> "servability: " + servability);
+        try (BundleLoader.LoadedBundle bundle = new BundleLoader().load("models/" + version + "/", storage)) {
+            Map<String, Object> refit = bundle.manifest().refit();
+            assertEquals(true, refit.get("enabled"), () -> "manifest refit " + refit);
+            assertEquals("train+validation+test", refit.get("trainedOn"));
+            int epochs = ((Number) refit.get("epochs")).intValue();
+            assertTrue(epochs >= 1 && epochs <= 2, "refit epochs " + epochs);
+            assertEquals(6000, ((Number) refit.get("interactions")).intValue(), "trained on every interaction of the input");
+            assertThat(refit.get("metrics").toString(), containsString("before the refit"));
+            // an embedding for every user and item of the input (the synthetic users and items files list them all)
+            assertEquals(120, bundle.users().rows());
+            assertEquals(120, bundle.userEmbeddings().rows());
+            assertEquals(60, bundle.items().rows());
+            assertEquals(60, bundle.itemEmbeddings().rows());
+            assertEquals(Set.of(bundle.users().ids()).size(), bundle.users().rows(), "ids as in the input, once each");
+            int clickedUsers = 0;
+            for (int v : bundle.users().vocabIndex()) if (v > 0) clickedUsers++;
+            assertEquals(bundle.manifest().dimensions().userVocabSize() - 1, clickedUsers, "every clicked user has its ID row");
+            assertTrue(bundle.maxAbsEmbeddingDifference() < 1e-5);
+            // the metrics (and the gate) are the selected model's, measured before the refit
+            assertEquals(run.getDouble("metrics.auc"), bundle.manifest().metrics().get("auc"), 1e-6);
+        }
     }
 
     @Test

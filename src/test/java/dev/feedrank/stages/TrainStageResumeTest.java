@@ -61,6 +61,90 @@ class TrainStageResumeTest {
         }
     }
 
+    @Test
+    void aStopDuringTheRefitResumesInTheRefitAndReproducesTheUninterruptedRefit() throws Exception {
+        PreparedDataset data = TinyDatasets.agreement(150, 80, 4_000, 9);
+        PreparedDataset all = everythingInTrain(data);
+        // uninterrupted: selection (3 epochs) then the refit on every example for the best epoch count
+        InMemoryObjectStorage plain = new InMemoryObjectStorage();
+        FakeContext whole = new FakeContext(data, Integer.MAX_VALUE);
+        whole.shared.put(DatasetHandoff.Refit.class, new DatasetHandoff.Refit(all));
+        new TrainStage(plain, new DatasetHandoff(plain)).execute(whole);
+        int best;
+        byte[] expected;
+        try {
+            best = whole.shared(TrainingResult.class).orElseThrow().bestEpoch();
+            assertEquals((double) best, whole.metrics.get("refit_epochs"));
+            assertTrue(whole.metrics.containsKey("refit_train_seconds"));
+            assertEquals("runs/77/checkpoints/refit.params", whole.artifacts.get(ModelHandoff.REFIT_ARTIFACT));
+            assertTrue(whole.progress.stream().anyMatch(l -> l.startsWith("refit epoch " + best + "/" + best + " done")), whole.progress.toString());
+            assertEquals(List.of(1, 2, 3), whole.epochsWithMetrics(), "the refit records no per-epoch validation metrics");
+            TrainingCheckpoint refitState = TrainingCheckpoint.decode(plain.get(TrainStage.refitStateKey(77)));
+            assertTrue(refitState.finished());
+            assertEquals(best, refitState.curve().size());
+            double[] lrs = whole.shared(TrainingResult.class).orElseThrow().curve().stream().limit(best)
+                    .mapToDouble(dev.feedrank.training.EpochStats::learningRate).toArray();
+            assertArrayEquals(lrs, refitState.curve().stream().mapToDouble(dev.feedrank.training.EpochStats::learningRate).toArray(),
+                    "the refit replays the selection run's learning rate per epoch");
+            expected = plain.get("runs/77/checkpoints/refit.params");
+            assertArrayEquals(expected, whole.shared(ModelHandoff.Refit.class).orElseThrow().model().parameters());
+        } finally {
+            whole.closeAll();
+        }
+
+        // interrupted: the selection takes 39 polls (3 epochs x 13 batches); stop 5 batches into the refit
+        InMemoryObjectStorage storage = new InMemoryObjectStorage();
+        TrainStage stage = new TrainStage(storage, new DatasetHandoff(storage));
+        FakeContext first = new FakeContext(data, 39 + 5);
+        first.shared.put(DatasetHandoff.Refit.class, new DatasetHandoff.Refit(all));
+        try {
+            TrainingStoppedException stopped = assertThrows(TrainingStoppedException.class, () -> stage.execute(first));
+            assertEquals(1, stopped.epoch());
+            assertEquals(5, stopped.batchesDone());
+            assertTrue(first.progress.contains("stopped on request at refit epoch 1 after batch 5 of " + stopped.batches() + "; checkpoint written"),
+                    first.progress.toString());
+            assertTrue(storage.exists(TrainStage.refitStateKey(77)));
+            assertFalse(storage.exists("runs/77/checkpoints/refit.params"));
+        } finally {
+            first.closeAll();
+        }
+        FakeContext second = new FakeContext(data, Integer.MAX_VALUE);
+        second.shared.put(DatasetHandoff.Refit.class, new DatasetHandoff.Refit(all));
+        stage.execute(second);
+        try {
+            assertTrue(second.progress.stream().anyMatch(l -> l.startsWith("found refit state " + TrainStage.refitStateKey(77))), second.progress.toString());
+            assertTrue(second.progress.stream().anyMatch(l -> l.startsWith("resuming at refit epoch 1 batch 6 of ")), second.progress.toString());
+            assertEquals(List.of(), second.epochsWithMetrics(), "the finished selection is not trained again");
+            assertArrayEquals(expected, storage.get("runs/77/checkpoints/refit.params"),
+                    "the resumed refit ends with the uninterrupted refit's parameters");
+        } finally {
+            second.closeAll();
+        }
+    }
+
+    /** The tiny dataset with validation and test appended to train (as the refit dataset holds every interaction). */
+    static PreparedDataset everythingInTrain(PreparedDataset d) {
+        dev.feedrank.data.Examples[] parts = {d.train(), d.validation(), d.test()};
+        int n = 0;
+        for (var e : parts) n += e.size();
+        dev.feedrank.data.Examples out = new dev.feedrank.data.Examples(new int[n], new int[n], new float[n], new float[n],
+                new float[n], new boolean[n], new long[n]);
+        int k = 0;
+        for (var e : parts) {
+            System.arraycopy(e.user(), 0, out.user(), k, e.size());
+            System.arraycopy(e.item(), 0, out.item(), k, e.size());
+            System.arraycopy(e.click(), 0, out.click(), k, e.size());
+            System.arraycopy(e.like(), 0, out.like(), k, e.size());
+            System.arraycopy(e.share(), 0, out.share(), k, e.size());
+            System.arraycopy(e.sampled(), 0, out.sampled(), k, e.size());
+            System.arraycopy(e.ts(), 0, out.ts(), k, e.size());
+            k += e.size();
+        }
+        dev.feedrank.data.Examples empty = new dev.feedrank.data.Examples(new int[0], new int[0], new float[0], new float[0],
+                new float[0], new boolean[0], new long[0]);
+        return new PreparedDataset(d.contentHash() + "-refit", d.source(), d.users(), d.items(), out, empty, empty, d.stats());
+    }
+
     /** A config interface answering from a map (an unknown method is a test error). */
     @SuppressWarnings("unchecked")
     static <T> T proxy(Class<T> type, Map<String, Object> values) {
