@@ -10,9 +10,19 @@ import java.util.Map;
  * @param unavailableReason why it could not be evaluated on this split (null when it was)
  * @param differences       per metric, the 95% bootstrap interval (over the same users) of candidate minus champion,
  *                          for the metrics that have one (ranking metrics); used by {@code gate.regression-test=bootstrap}
+ * @param overlap           why the comparison is not fair, when the champion was trained on part of this run's test
+ *                          window (a refit model trained up to a time after the window's start); null otherwise
  */
 public record Champion(String version, Map<String, Double> metrics, String unavailableReason,
-                       Map<String, Difference> differences) {
+                       Map<String, Difference> differences, String overlap) {
+
+    public Champion(String version, Map<String, Double> metrics, String unavailableReason, Map<String, Difference> differences) {
+        this(version, metrics, unavailableReason, differences, null);
+    }
+
+    public Champion withOverlap(String reason) {
+        return new Champion(version, metrics, unavailableReason, differences, reason);
+    }
 
     /** An interval of candidate minus champion. */
     public record Difference(double low, double high) {

@@ -177,6 +177,13 @@ public final class GatePolicy {
             }
             summary = "champion " + champion.version() + " could not be evaluated on this run's split ("
                     + champion.unavailableReason() + ")";
+        } else if (champion.overlap() != null) {
+            // a refit champion trained on part of this test window: its scores are optimistic, so a change check would
+            // reject good candidates; the checks are recorded as not applicable, the value and baseline checks decide
+            maxRegression.forEach((metric, allowance) -> checks.add(notComparable("max-regression", metric, candidate, champion)));
+            maxRelativeRegression.forEach((metric, allowance) -> checks.add(notComparable("max-relative-regression", metric, candidate, champion)));
+            summary = "champion " + champion.version() + " trained on part of this run's test window (" + champion.overlap()
+                    + "): change checks not applied";
         } else {
             maxRegression.forEach((metric, allowance) -> checks.add(change(metric, allowance, false, candidate, champion)));
             maxRelativeRegression.forEach((metric, allowance) -> checks.add(change(metric, allowance, true, candidate, champion)));
@@ -203,6 +210,13 @@ public final class GatePolicy {
                 : String.format(Locale.ROOT, "%s %.4f is %s the %s %s", metric, value,
                 ok ? "within" : op.equals(">=") ? "below" : "above", bound, fmt(threshold));
         return new GateCheck(kind, metric, direction(metric), op, threshold, value, null, null, ok, detail);
+    }
+
+    private GateCheck notComparable(String kind, String metric, Map<String, Double> candidate, Champion champion) {
+        boolean higher = higherIsBetter(metric);
+        return new GateCheck(kind, metric, direction(metric), higher ? ">=" : "<=", Double.NaN, candidate.get(metric),
+                champion.metrics().get(metric), null, true, "not applied: champion " + champion.version()
+                + " was trained on part of this test window (" + champion.overlap() + ")");
     }
 
     private GateCheck change(String metric, double allowance, boolean relative, Map<String, Double> candidate, Champion champion) {

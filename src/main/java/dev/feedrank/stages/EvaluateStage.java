@@ -127,6 +127,26 @@ public class EvaluateStage implements Stage {
                         : "; champion " + champion.version() + " not comparable", ranking.users(), ctx.config().split().strategy()));
     }
 
+    /**
+     * Why a refit champion's scores on this split are optimistic: it trained on interactions up to {@code trainedUntil},
+     * at or after the earliest interaction of this run's test split; null when it did not.
+     */
+    static String overlap(Map<String, Object> refit, PreparedDataset data) {
+        if (refit == null || !Boolean.TRUE.equals(refit.get("enabled")) || refit.get("trainedUntil") == null) return null;
+        long until;
+        try {
+            until = java.time.Instant.parse(refit.get("trainedUntil").toString()).getEpochSecond();
+        } catch (RuntimeException e) {
+            return null;
+        }
+        long first = Long.MAX_VALUE;
+        dev.feedrank.data.Examples test = data.test();
+        for (int i = 0; i < test.size(); i++) if (!test.sampled()[i]) first = Math.min(first, test.ts()[i]);
+        if (first == Long.MAX_VALUE || until < first) return null;
+        return "refit on interactions up to " + refit.get("trainedUntil") + ", this test split starts at "
+                + java.time.Instant.ofEpochSecond(first);
+    }
+
     /** Stores a subject's test metrics, ranking metrics with their 95% interval. */
     private static void record(StageContext ctx, String subject, ModelEvaluation.Scored s) {
         s.metrics().forEach((k, v) -> {
@@ -166,7 +186,13 @@ public class EvaluateStage implements Stage {
                             + " (%d users and %d items are new since it was trained); churn@10 %.3f",
                     ctx.runId(), production.version(), inputs.oovUsers(), inputs.users().rows(), inputs.oovItems(),
                     inputs.items().rows(), inputs.newUsers(), inputs.newItems(), churn);
-            return Champion.evaluated(production.version(), scored.metrics(), differences);
+            Champion champion = Champion.evaluated(production.version(), scored.metrics(), differences);
+            String overlap = overlap(bundle.manifest().refit(), data);
+            if (overlap != null) {
+                ctx.metric("champion", "trained_on_test_window", 1, "test", null);
+                LOG.infof("run %d: champion %s %s: its comparison is optimistic", ctx.runId(), production.version(), overlap);
+            }
+            return overlap == null ? champion : champion.withOverlap(overlap);
         } catch (ChampionInputs.IncompatibleException e) {
             return Champion.unavailable(production.version(), e.getMessage());
         } catch (Exception e) {
