@@ -5,6 +5,7 @@ import dev.feedrank.data.DatasetSpec;
 import dev.feedrank.data.PreparationSettings;
 import dev.feedrank.data.PreparedDataset;
 import dev.feedrank.evaluation.ModelEvaluation;
+import dev.feedrank.evaluation.StrongBaselines;
 import dev.feedrank.model.DjlRuntime;
 import dev.feedrank.model.TwoTowerModel;
 import dev.feedrank.training.TrainingListener;
@@ -48,6 +49,7 @@ public final class QualityBench {
         int epochs = 10;
         Path work = Files.createTempDirectory("feedrank-quality");
         String split = "global-time";
+        boolean skipBaselines = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--datasets" -> datasets = List.of(args[++i].split(","));
@@ -56,6 +58,7 @@ public final class QualityBench {
                 case "--epochs" -> epochs = Integer.parseInt(args[++i]);
                 case "--work" -> work = Path.of(args[++i]);
                 case "--split" -> split = args[++i];
+                case "--no-baselines" -> skipBaselines = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -65,28 +68,54 @@ public final class QualityBench {
                 .withSplit(split, 0.2);
         Map<String, Map<String, List<Map<String, Double>>>> results = new LinkedHashMap<>();
         Map<String, Map<String, Double>> baselines = new LinkedHashMap<>();
+        Map<String, Map<String, ModelEvaluation.Scored>> baselineRows = new LinkedHashMap<>();
         for (String ds : datasets) {
             long t0 = System.nanoTime();
             PreparedDataset data = new DatasetPreparer().prepare(DatasetSpec.parse(ds), prep, work.resolve("ds" + results.size()), null);
             String name = ds.startsWith("movielens") ? "movielens" : ds;
             System.out.printf(Locale.ROOT, "dataset %s: %d train / %d validation / %d test examples, prepared in %.1fs%n", name,
                     data.train().size(), data.validation().size(), data.test().size(), (System.nanoTime() - t0) / 1e9);
-            ModelEvaluation evaluation = new ModelEvaluation(data, List.of(10));
-            baselines.put(name, evaluation.popularity());
-            System.out.printf(Locale.ROOT, "dataset %s: split %s, %d test users ranked, popularity %s%n", name, split,
-                    evaluation.users(), baselines.get(name));
+            ModelEvaluation evaluation = new ModelEvaluation(data, List.of(10), 1000, 20261130L);
+            Map<String, ModelEvaluation.Scored> scoredBaselines = new LinkedHashMap<>();
+            scoredBaselines.put("popularity", evaluation.popularityScored());
+            if (!skipBaselines) {
+                for (StrongBaselines.Result b : StrongBaselines.compute(data, evaluation, new StrongBaselines.Settings(
+                        List.of("puresvd", "ease"), List.of(16, 32, 64, 128, 256), List.of(100.0, 300.0, 1000.0, 3000.0), 20000, 2000, 42))) {
+                    if (b.skipped() != null) {
+                        System.out.printf(Locale.ROOT, "dataset %s: %s skipped: %s%n", name, b.name(), b.skipped());
+                        continue;
+                    }
+                    scoredBaselines.put(b.name(), b.scored());
+                    System.out.printf(Locale.ROOT, "dataset %s: %s %s chosen on validation (NDCG@10 per candidate %s), %.1fs%n", name,
+                            b.name(), b.chosen(), b.validationNdcg(), b.seconds());
+                }
+            }
+            baselines.put(name, scoredBaselines.get("popularity").metrics());
+            baselineRows.put(name, scoredBaselines);
+            System.out.printf(Locale.ROOT, "dataset %s: split %s, %d test users ranked%n", name, split, evaluation.users());
+            scoredBaselines.forEach((b, sc) -> System.out.printf(Locale.ROOT, "dataset %s: %s %s%n", name, b, row(sc)));
             Map<String, List<Map<String, Double>>> byTechnique = new LinkedHashMap<>();
             results.put(name, byTechnique);
             for (String label : techniques) {
                 for (long seed : seeds) {
                     TrainingSettings s = settings(label, epochs, seed);
                     long start = System.nanoTime();
-                    TrainingResult r = new TwoTowerTrainer().train(data, s, new TrainingListener() { });
+                    TrainingResult r = new TwoTowerTrainer().train(data, s, new TrainingListener() {
+                        @Override
+                        public void epochEnded(dev.feedrank.training.EpochStats e) {
+                            System.out.printf(Locale.ROOT, "  %s seed %d epoch %d: loss %.4f val auc %.4f val %s %.4f lr %.1e %.1fs%s%n", label, seed,
+                                    e.epoch(), e.trainLoss(), e.validationAuc(), s.selection().metric(), e.validationMetric(),
+                                    e.learningRate(), e.seconds(), e.best() ? " *" : "");
+                        }
+                    });
                     double seconds = (System.nanoTime() - start) / 1e9;
                     Map<String, Double> m;
+                    ModelEvaluation.Scored sc;
                     try (TwoTowerModel model = r.model()) {
-                        m = new LinkedHashMap<>(evaluation.model(model.embedUsers(data.users()), model.embedItems(data.items()), model.scores()));
+                        sc = evaluation.score(model.embedUsers(data.users()), model.embedItems(data.items()), model.scores());
+                        m = new LinkedHashMap<>(sc.metrics());
                     }
+                    System.out.printf(Locale.ROOT, "%s %s seed %d: %s%n", name, label, seed, row(sc));
                     m.put("seconds", seconds);
                     m.put("epochs", (double) r.curve().size());
                     byTechnique.computeIfAbsent(label, k -> new ArrayList<>()).add(m);
@@ -100,6 +129,24 @@ public final class QualityBench {
         }
         System.out.println();
         System.out.println(table(results, baselines, seeds.size(), epochs));
+        System.out.println("baselines (95% bootstrap interval over the ranked users)");
+        System.out.println();
+        System.out.println("| dataset | baseline | NDCG@10 | Recall@10 | HR@10 |");
+        System.out.println("|---|---|---|---|---|");
+        baselineRows.forEach((ds, rows) -> rows.forEach((b, sc) -> System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", ds, b,
+                cell(sc, "ndcg@10"), cell(sc, "recall@10"), cell(sc, "hr@10"))));
+    }
+
+    /** NDCG@10, Recall@10, HR@10 with 95% intervals. */
+    static String row(ModelEvaluation.Scored sc) {
+        return "ndcg@10 " + cell(sc, "ndcg@10") + " recall@10 " + cell(sc, "recall@10") + " hr@10 " + cell(sc, "hr@10");
+    }
+
+    static String cell(ModelEvaluation.Scored sc, String metric) {
+        Double v = sc.metrics().get(metric);
+        dev.feedrank.evaluation.Interval ci = sc.intervals().get(metric);
+        return v == null ? "-" : ci == null ? String.format(Locale.ROOT, "%.4f", v)
+                : String.format(Locale.ROOT, "%.4f [%.4f, %.4f]", v, ci.low(), ci.high());
     }
 
     /**

@@ -128,7 +128,8 @@ public interface FeedrankConfig {
     }
 
     interface Train {
-        @WithDefault("10")
+        /** Maximum epochs (early stopping on the selection metric usually ends sooner); docs/training.md has the evidence. */
+        @WithDefault("20")
         int epochs();
 
         @WithName("batch-size")
@@ -169,7 +170,7 @@ public interface FeedrankConfig {
          * out-of-vocabulary bucket, so that new users and items get learned embeddings rather than random ones.
          */
         @WithName("cold-start-rate")
-        @WithDefault("0.5")
+        @WithDefault("0.0")
         double coldStartRate();
 
         /**
@@ -187,10 +188,12 @@ public interface FeedrankConfig {
 
         /**
          * Normalisation of both towers' output: {@code l2} (unit length; the dot product is a cosine, scaled by
-         * 1/temperature in the in-batch softmax) or {@code layernorm} (the design document's LayerNorm(d)).
+         * 1/temperature in the in-batch softmax) or {@code layernorm} (the design document's LayerNorm(d));
+         * {@code auto}: l2 for {@code in-batch-softmax}, layernorm for the pointwise and pairwise losses (their
+         * sigmoid needs logits beyond [-1, 1]).
          */
         @WithName("output-norm")
-        @WithDefault("l2")
+        @WithDefault("auto")
         String outputNorm();
 
         /** Log a progress line every this many batches. */
@@ -202,7 +205,7 @@ public interface FeedrankConfig {
          * The training objective: {@code bce}, {@code weighted-bce}, {@code pairwise}, {@code batch-hard-triplet} or
          * {@code in-batch-softmax} (docs/training.md compares them).
          */
-        @WithDefault("bce")
+        @WithDefault("in-batch-softmax")
         String loss();
 
         /** weighted-bce: weight of the positive term. */
@@ -213,9 +216,11 @@ public interface FeedrankConfig {
         /** Margin of pairwise (on probabilities, the document's 0.5) and batch-hard-triplet (on distances, 0.3). */
         Optional<Double> margin();
 
-        /** in-batch-softmax: logits are dot products divided by this. */
-        @WithDefault("1.0")
-        double temperature();
+        /**
+         * in-batch-softmax: logits are dot products divided by this; unset: 0.1 with unit-length outputs
+         * ({@code output-norm} l2, where dot products are cosines), 1.0 with LayerNorm outputs.
+         */
+        Optional<Double> temperature();
 
         /** in-batch-softmax: subtract log(item frequency among train positives) from in-batch logits (logQ). */
         @WithName("logq-correction")

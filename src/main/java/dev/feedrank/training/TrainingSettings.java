@@ -97,7 +97,14 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, i
         return new TrainingSettings(t.epochs(), t.batchSize(), t.learningRate(), t.embeddingDim(), t.idEmbeddingDim(),
                 t.seed(), t.earlyStoppingPatience(), t.lrPatience(), t.lrFactor(), t.logEveryBatches(),
                 t.coldStartRate(), Technique.from(t), new Selection(t.selectionMetric(), t.selectionUsers()),
-                t.outputNorm());
+                outputNorm(t.outputNorm(), LossKind.parse(t.loss())));
+    }
+
+    /** {@code auto}: unit-length outputs for the in-batch softmax, LayerNorm (the document's) for the other losses. */
+    public static String outputNorm(String configured, LossKind loss) {
+        String v = configured == null ? "auto" : configured.trim().toLowerCase(Locale.ROOT);
+        if (!v.equals("auto")) return v;
+        return loss == LossKind.IN_BATCH_SOFTMAX ? dev.feedrank.model.ModelSpec.L2 : dev.feedrank.model.ModelSpec.LAYERNORM;
     }
 
     /** Losses by their configuration name. */
@@ -196,7 +203,9 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, i
             LossKind loss = LossKind.parse(t.loss());
             FeedrankConfig.HardNegatives h = t.hardNegatives();
             FeedrankConfig.MultiTask m = t.multiTask();
-            return new Technique(loss, t.posWeight(), t.margin().orElse(loss.defaultMargin()), t.temperature(),
+            double temperature = t.temperature().orElse(
+                    outputNorm(t.outputNorm(), loss).equals(dev.feedrank.model.ModelSpec.L2) ? 0.1 : 1.0);
+            return new Technique(loss, t.posWeight(), t.margin().orElse(loss.defaultMargin()), temperature,
                     t.logqCorrection(), t.removeAccidentalHits(),
                     new HardNegatives(h.enabled(), h.mixRatio(), h.topK(), h.refreshEveryEpochs(), h.startEpoch()),
                     new MultiTask(m.enabled(), m.headInput(), m.clickWeight(), m.likeWeight(), m.shareWeight()));

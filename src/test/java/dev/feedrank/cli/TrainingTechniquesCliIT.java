@@ -26,7 +26,7 @@ class TrainingTechniquesCliIT {
             "train.loss=in-batch-softmax;train.temperature=2",
             "train.loss=bce;train.hard-negatives.enabled=true;train.hard-negatives.start-epoch=2",
             "train.loss=pairwise;train.hard-negatives.enabled=true;train.hard-negatives.mix-ratio=1",
-            "train.multi-task.enabled=true;gate.min.\"like.auc\"=0.55;gate.min.\"share.auc\"=0.55"})
+            "train.loss=bce;train.multi-task.enabled=true;gate.min.\"like.auc\"=0.55;gate.min.\"share.auc\"=0.55"})
     void completesAPipelineRun(String settings) throws Exception {
         List<String> args = new ArrayList<>(List.of(CliLocalModeIT.SMALL));
         // gate only on value bounds: these runs check that each technique completes, not that it beats the last one

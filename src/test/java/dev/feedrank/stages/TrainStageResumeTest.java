@@ -160,7 +160,7 @@ class TrainStageResumeTest {
                 Map.entry("seed", 5L), Map.entry("earlyStoppingPatience", 5), Map.entry("lrPatience", 3),
                 Map.entry("lrFactor", 0.5), Map.entry("coldStartRate", 0.1), Map.entry("logEveryBatches", 1000),
                 Map.entry("loss", "bce"), Map.entry("posWeight", 2.0), Map.entry("margin", java.util.Optional.empty()),
-                Map.entry("temperature", 1.0), Map.entry("logqCorrection", true), Map.entry("removeAccidentalHits", true),
+                Map.entry("temperature", java.util.Optional.of(1.0)), Map.entry("logqCorrection", true), Map.entry("removeAccidentalHits", true),
                 Map.entry("selectionMetric", "ndcg@10"), Map.entry("selectionUsers", 2000), Map.entry("outputNorm", "layernorm"),
                 Map.entry("hardNegatives", proxy(FeedrankConfig.HardNegatives.class, Map.of("enabled", false, "mixRatio", 0.5,
                         "topK", 10, "refreshEveryEpochs", 1, "startEpoch", 2))),
