@@ -7,6 +7,8 @@ import dev.feedrank.model.DjlRuntime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
  * EASE^R (Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", WWW 2019): an items x items linear model
@@ -14,23 +16,40 @@ import java.util.List;
  * {@code B_ij = -P_ij / P_jj} (column-wise), {@code B_jj = 0}. Scores of user {@code u} = {@code r_u B}, the sum
  * of the rows of {@code B} of the user's items: {@code O(|r_u| items)} per user.
  *
- * <p>{@code X^T X} (co-occurrence counts, exact in float up to 2^24) is built in Java over the CSR rows
- * ({@code sum over users of |r_u|^2 / 2} additions) and shared by every {@code lambda} ({@link #gram},
- * {@link #fit(UserItemMatrix, double...)}). The dense inverse goes through DJL on the PyTorch engine
- * ({@link NDArray#inverse()}, LAPACK LU in libtorch, multi-threaded) in <b>float32</b>: a pure-Java
- * {@code O(items^3)} inverse is far too slow for 10k-20k items. Float32 is accurate enough here since
- * {@code X^T X + lambda I} is symmetric positive definite with condition number at most
- * {@code (s_max^2 + lambda) / lambda}; expect relative errors of order {@code 1e-7} times that. The inverse
- * costs {@code ~2 items^3} flops per {@code lambda}: 26 s at 5k items measured on 2 cores shared with other jobs
- * (load ~11), so expect minutes at 20k items.
+ * <p>Two ways to {@code P}, chosen by {@link #gram(UserItemMatrix)} from the shape of {@code X} ({@code m} users,
+ * {@code n} items, {@code nnz} interactions); what does not depend on {@code lambda} is computed once in the
+ * {@link Gram} and shared by every {@code lambda} ({@link Gram#fit(double)}, {@link #fit(UserItemMatrix, double...)}):
+ * <ul>
+ *   <li><b>Woodbury</b>, when {@code m < n} (e.g. MovieLens latest-small, 610 x 9,742):
+ *   {@code P = (I_n - X^T K X) / lambda} with {@code K = (lambda I_m + X X^T)^-1}. {@code X X^T} (users x users
+ *   co-occurrence counts, exact in double) is built in Java from the columns of {@code X} and shared. Per
+ *   {@code lambda}: {@code K} by a float64 Cholesky inverse in EJML ({@code ~m^3} flops, pure Java, single thread:
+ *   well under a second at {@code m = 610}, tens of seconds from {@code m ~ 3000}); {@code Y = K X} (users x items,
+ *   float64, {@code nnz * m} additions over the columns of {@code X}); {@code X^T Y} (the upper triangle only, as
+ *   {@code P} is symmetric: about {@code nnz * n / 2} additions, accumulated in float64 and rounded to float once).
+ *   Float64 matters here: the diagonal {@code 1 - (X^T K X)_jj} cancels, about {@code lambda / (lambda + count_j)}
+ *   for an item with {@code count_j} users. Cost {@code O(m^3 + nnz (m + n) + n^2)} per {@code lambda}: about 5 s at
+ *   610 x 9,742 with 113k interactions measured on 2 cores shared with other jobs (load ~11), against about 180 s
+ *   for the direct inverse there. {@code lambda = 0} is rejected ({@code X^T X} has rank at most {@code m < n}).</li>
+ *   <li><b>Direct</b>, when {@code m >= n}: {@code X^T X} (co-occurrence counts, exact in float up to 2^24) is built
+ *   in Java over the CSR rows ({@code sum over users of |r_u|^2 / 2} additions) and shared. The dense inverse goes
+ *   through DJL on the PyTorch engine ({@link NDArray#inverse()}, LAPACK LU in libtorch, multi-threaded) in
+ *   <b>float32</b>: a pure-Java {@code O(items^3)} inverse is far too slow for 10k-20k items. Float32 is accurate
+ *   enough here since {@code X^T X + lambda I} is symmetric positive definite with condition number at most
+ *   {@code (s_max^2 + lambda) / lambda}; expect relative errors of order {@code 1e-7} times that. The inverse costs
+ *   {@code ~2 items^3} flops per {@code lambda}: 26 s at 5k items measured on 2 cores shared with other jobs (load
+ *   ~11), so expect minutes at 20k items.</li>
+ * </ul>
  *
- * <p>Memory: {@code items^2} floats (4 bytes each; 1.6 GB at 20k items) on the Java heap for {@code X^T X} (in
- * the {@link Gram}) and again for each fitted {@code B} (kept on the heap as a {@code float[]} so that scoring
- * needs no native memory and the model lives as long as it is referenced), plus transiently about three to four times
- * {@code items^2} floats of native memory during the inverse (the copy of the input, the LU workspace and the
- * output), all freed before {@code fit} returns (the {@link NDManager} is closed). Fitting several {@code lambda}s at once holds one
- * {@code B} per value: for large item counts prefer {@link Gram#fit(double)} one value at a time. At most 46340
- * items (Java array length).
+ * <p>Memory: each fitted {@code B} is {@code items^2} floats (4 bytes each; 1.6 GB at 20k items) on the Java heap
+ * (kept as a {@code float[]} so that scoring needs no native memory and the model lives as long as it is
+ * referenced). Direct path: {@code X^T X} ({@code items^2} floats) in the {@link Gram}, plus transiently about three
+ * to four times {@code items^2} floats of native memory during the inverse (the copy of the input, the LU workspace
+ * and the output), all freed before {@code fit} returns (the {@link NDManager} is closed). Woodbury path:
+ * {@code X X^T} ({@code users^2} doubles) and the columns of {@code X} in the {@link Gram}, plus transiently
+ * {@code Y} ({@code users * items} doubles, less than {@code 2 items^2} floats) and two {@code users^2} double
+ * matrices; no native memory. Fitting several {@code lambda}s at once holds one {@code B} per value: for large item
+ * counts prefer {@link Gram#fit(double)} one value at a time. At most 46340 items (Java array length).
  */
 public final class EaseR {
 
@@ -65,12 +84,33 @@ public final class EaseR {
         return out;
     }
 
-    /** Computes {@code X^T X} once, to fit several {@code lambda}s one at a time. */
+    /**
+     * Prepares the fits of several {@code lambda}s one at a time: {@code X X^T} (Woodbury path, when there are fewer
+     * users than items) or {@code X^T X} (direct path), computed once and shared by every {@link Gram#fit(double)}.
+     */
     public static Gram gram(UserItemMatrix x) {
+        return gram(x, x.rows() < x.cols() ? Path.WOODBURY : Path.DIRECT);
+    }
+
+    /** How {@code P = (X^T X + lambda I)^-1} is computed; {@link #gram(UserItemMatrix)} picks one by shape. */
+    enum Path {
+        /** DJL float32 inverse of the items x items {@code G}: {@code ~2 items^3} flops. */
+        DIRECT,
+        /** Woodbury identity through the users x users {@code X X^T} (EJML, float64). */
+        WOODBURY
+    }
+
+    /** {@link #gram(UserItemMatrix)} with the path forced (tests compare the two). */
+    static Gram gram(UserItemMatrix x, Path path) {
         int n = x.cols();
         if (n < 1 || n > MAX_ITEMS) {
             throw new IllegalArgumentException("EASE^R needs 1 to " + MAX_ITEMS + " items: " + n);
         }
+        return path == Path.WOODBURY ? woodburyGram(x) : directGram(x);
+    }
+
+    private static Gram directGram(UserItemMatrix x) {
+        int n = x.cols();
         float[] g = new float[n * n];
         int[] idx = x.indices();
         for (int u = 0; u < x.rows(); u++) {
@@ -88,17 +128,68 @@ public final class EaseR {
                 g[j * n + i] = g[i * n + j];
             }
         }
-        return new Gram(n, g);
+        return new Gram(n, g, null);
     }
 
-    /** {@code X^T X} of a training matrix ({@code items^2} floats on the heap); fits are serialized. */
+    private static Gram woodburyGram(UserItemMatrix x) {
+        int m = x.rows();
+        int n = x.cols();
+        if ((long) m * m > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("EASE^R (Woodbury) needs at most 46340 users: " + m);
+        }
+        // CSC (users of each item, ascending) from the CSR
+        int[] idx = x.indices();
+        int[] colPtr = new int[n + 1];
+        for (int p = 0; p < x.nnz(); p++) {
+            colPtr[idx[p] + 1]++;
+        }
+        for (int j = 0; j < n; j++) {
+            colPtr[j + 1] += colPtr[j];
+        }
+        int[] colUsers = new int[x.nnz()];
+        int[] fill = Arrays.copyOf(colPtr, n);
+        for (int u = 0; u < m; u++) {
+            for (int p = x.start(u), end = x.end(u); p < end; p++) {
+                colUsers[fill[idx[p]]++] = u;
+            }
+        }
+        // X X^T: users x users co-occurrence counts (exact in double), upper triangle then mirrored
+        double[] xxt = new double[m * m];
+        for (int j = 0; j < n; j++) {
+            int start = colPtr[j];
+            int end = colPtr[j + 1];
+            for (int p = start; p < end; p++) {
+                int base = colUsers[p] * m;
+                for (int r = p; r < end; r++) {
+                    xxt[base + colUsers[r]] += 1.0;
+                }
+            }
+        }
+        for (int a = 0; a < m; a++) {
+            for (int b = a + 1; b < m; b++) {
+                xxt[b * m + a] = xxt[a * m + b];
+            }
+        }
+        return new Gram(n, null, new Woodbury(m, xxt, colPtr, colUsers));
+    }
+
+    /** The users x users {@code X X^T} and the columns of {@code X} (CSC) for the Woodbury path. */
+    private record Woodbury(int users, double[] xxt, int[] colPtr, int[] colUsers) {
+    }
+
+    /**
+     * What every {@code lambda} shares: {@code X^T X} ({@code items^2} floats on the heap, direct path) or
+     * {@code X X^T} ({@code users^2} doubles, Woodbury path); fits are serialized.
+     */
     public static final class Gram {
         private final int items;
-        private final float[] g;
+        private final float[] g;           // direct path: X^T X, items x items
+        private final Woodbury woodbury;   // Woodbury path
 
-        private Gram(int items, float[] g) {
+        private Gram(int items, float[] g, Woodbury woodbury) {
             this.items = items;
             this.g = g;
+            this.woodbury = woodbury;
         }
 
         /** Number of items. */
@@ -106,17 +197,29 @@ public final class EaseR {
             return items;
         }
 
+        /** The path the fits take. */
+        Path path() {
+            return woodbury != null ? Path.WOODBURY : Path.DIRECT;
+        }
+
         /**
          * Fits {@code B} for one {@code lambda}.
          *
          * @throws IllegalArgumentException if {@code lambda} is negative or not finite
          * @throws IllegalStateException    if the inverse is not finite (singular {@code G}, e.g. {@code lambda = 0}
-         *                                  with an item nobody interacted with)
+         *                                  with an item nobody interacted with, or with fewer users than items)
          */
         public synchronized EaseR fit(double lambda) {
             if (!(lambda >= 0) || Double.isInfinite(lambda)) {
                 throw new IllegalArgumentException("lambda must be finite and >= 0: " + lambda);
             }
+            float[] p = woodbury != null ? woodburyInverse(lambda) : directInverse(lambda);
+            toB(p, items, lambda);
+            return new EaseR(items, lambda, p);
+        }
+
+        /** {@code (X^T X + lambda I)^-1} through DJL (float32 LU in libtorch). */
+        private float[] directInverse(double lambda) {
             DjlRuntime.ensureOffline();
             int n = items;
             float[] diagonal = new float[n];
@@ -138,24 +241,110 @@ public final class EaseR {
                 p = inverse.toFloatArray();
                 inverse.close();
             }
-            // B = -P / diag(P) column-wise, zero diagonal; in place on the heap copy of P
-            float[] pjj = new float[n];
-            for (int j = 0; j < n; j++) {
-                pjj[j] = p[j * n + j];
+            return p;
+        }
+
+        /**
+         * {@code (X^T X + lambda I)^-1 = (I - X^T K X) / lambda} with {@code K = (lambda I + X X^T)^-1} (Woodbury),
+         * in float64 up to the final rounding of {@code P} to float.
+         */
+        private float[] woodburyInverse(double lambda) {
+            if (lambda == 0) {
+                // X^T X has rank <= users < items
+                throw new IllegalStateException("EASE^R inverse is not finite at lambda 0 with fewer users ("
+                        + woodbury.users() + ") than items (" + items + "): X^T X is singular");
             }
-            for (int i = 0; i < n; i++) {
-                int row = i * n;
-                for (int j = 0; j < n; j++) {
-                    float v = -p[row + j] / pjj[j];
-                    if (!Float.isFinite(v)) {
-                        throw new IllegalStateException("EASE^R inverse is not finite at lambda " + lambda
-                                + " (singular X^T X + lambda I?)");
-                    }
-                    p[row + j] = v;
+            int m = woodbury.users();
+            int n = items;
+            int[] colPtr = woodbury.colPtr();
+            int[] colUsers = woodbury.colUsers();
+            // K = (lambda I + X X^T)^-1: symmetric positive definite, Cholesky inverse in float64 (EJML)
+            double[] k = new double[m * m];
+            if (m > 0) {
+                DMatrixRMaj a = new DMatrixRMaj(m, m);
+                System.arraycopy(woodbury.xxt(), 0, a.data, 0, m * m);
+                for (int b = 0; b < m; b++) {
+                    a.data[b * m + b] += lambda;
                 }
-                p[row + i] = 0f;
+                DMatrixRMaj inv = DMatrixRMaj.wrap(m, m, k);
+                if (!CommonOps_DDRM.invertSPD(a, inv)) {
+                    throw new IllegalStateException("EASE^R: lambda I + X X^T is not positive definite at lambda "
+                            + lambda);
+                }
             }
-            return new EaseR(n, lambda, p);
+            // Y = K X (users x items, row-major): column j of Y = sum of the columns (= rows, K is symmetric)
+            // of K of the users of item j
+            double[] y = new double[m * n];
+            double[] acc = new double[Math.max(m, n)];
+            for (int j = 0; j < n; j++) {
+                Arrays.fill(acc, 0, m, 0.0);
+                for (int q = colPtr[j], end = colPtr[j + 1]; q < end; q++) {
+                    int base = colUsers[q] * m;
+                    for (int b = 0; b < m; b++) {
+                        acc[b] += k[base + b];
+                    }
+                }
+                for (int b = 0; b < m; b++) {
+                    y[b * n + j] = acc[b];
+                }
+            }
+            k = null;
+            // P = (I - X^T Y) / lambda; row i of X^T Y = sum of the rows of Y of the users of item i. P is
+            // symmetric: the upper triangle (j >= i) only, then mirrored
+            float[] p = new float[n * n];
+            for (int i = 0; i < n; i++) {
+                Arrays.fill(acc, i, n, 0.0);
+                for (int q = colPtr[i], end = colPtr[i + 1]; q < end; q++) {
+                    int base = colUsers[q] * n;
+                    for (int j = i; j < n; j++) {
+                        acc[j] += y[base + j];
+                    }
+                }
+                int row = i * n;
+                p[row + i] = (float) ((1.0 - acc[i]) / lambda);
+                for (int j = i + 1; j < n; j++) {
+                    p[row + j] = (float) (-acc[j] / lambda);
+                }
+            }
+            mirrorUpper(p, n);
+            return p;
+        }
+    }
+
+    /** Copies the strict upper triangle of the row-major {@code n x n} matrix to the lower one, by cache blocks. */
+    private static void mirrorUpper(float[] a, int n) {
+        final int block = 64;
+        for (int ib = 0; ib < n; ib += block) {
+            int iEnd = Math.min(ib + block, n);
+            for (int jb = ib; jb < n; jb += block) {
+                int jEnd = Math.min(jb + block, n);
+                for (int i = ib; i < iEnd; i++) {
+                    int row = i * n;
+                    for (int j = Math.max(jb, i + 1); j < jEnd; j++) {
+                        a[j * n + i] = a[row + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code B = -P / diag(P)} column-wise, zero diagonal, in place. */
+    private static void toB(float[] p, int n, double lambda) {
+        float[] pjj = new float[n];
+        for (int j = 0; j < n; j++) {
+            pjj[j] = p[j * n + j];
+        }
+        for (int i = 0; i < n; i++) {
+            int row = i * n;
+            for (int j = 0; j < n; j++) {
+                float v = -p[row + j] / pjj[j];
+                if (!Float.isFinite(v)) {
+                    throw new IllegalStateException("EASE^R inverse is not finite at lambda " + lambda
+                            + " (singular X^T X + lambda I?)");
+                }
+                p[row + j] = v;
+            }
+            p[row + i] = 0f;
         }
     }
 

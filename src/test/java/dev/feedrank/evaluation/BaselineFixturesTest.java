@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Compares {@link PureSvd}, {@link EaseR} and {@link Bootstrap} with reference values computed once with numpy by
  * {@code src/test/resources/fixtures/baselines/make_baseline_fixtures.py} (baselines.json): a 40 x 25 binary
- * matrix, exact truncated-SVD scores ({@code numpy.linalg.svd}), EASE^R weights and scores (float64 inverse), and
+ * matrix, exact truncated-SVD scores ({@code numpy.linalg.svd}), EASE^R weights and scores (float64 inverse; also on a
+ * 12 x 30 matrix, fewer users than items, through both of {@link EaseR}'s paths), and
  * percentile bootstrap intervals on a resample index matrix drawn by numpy (so the percentile computation is
  * compared exactly, independently of the random generators).
  */
@@ -33,14 +34,18 @@ class BaselineFixturesTest {
             assertNotNull(in, "missing fixture baselines.json");
             root = JSON.readTree(in);
         }
-        JsonNode pairs = root.get("pairs");
+        x = matrix(root);
+    }
+
+    private static UserItemMatrix matrix(JsonNode fixture) {
+        JsonNode pairs = fixture.get("pairs");
         int[] u = new int[pairs.size()];
         int[] i = new int[pairs.size()];
         for (int n = 0; n < u.length; n++) {
             u[n] = pairs.get(n).get(0).intValue();
             i[n] = pairs.get(n).get(1).intValue();
         }
-        x = UserItemMatrix.of(root.get("users").intValue(), root.get("items").intValue(), u, i);
+        return UserItemMatrix.of(fixture.get("users").intValue(), fixture.get("items").intValue(), u, i);
     }
 
     private static double dbl(JsonNode node) {
@@ -67,6 +72,10 @@ class BaselineFixturesTest {
 
     /** Every user's scores within {@code rel * max|expected|}. */
     private static void assertScores(JsonNode expected, UserScorer scorer, double rel, String what) {
+        assertScores(x, expected, scorer, rel, what);
+    }
+
+    private static void assertScores(UserItemMatrix x, JsonNode expected, UserScorer scorer, double rel, String what) {
         double tol = rel * maxAbs(expected);
         float[] out = new float[x.cols()];
         for (int u = 0; u < x.rows(); u++) {
@@ -136,6 +145,33 @@ class BaselineFixturesTest {
         for (int i = 0; i < x.cols(); i++) {
             for (int j = 0; j < x.cols(); j++) {
                 assertEquals(models.get(0).weight(i, j), single.weight(i, j), 0f);
+            }
+        }
+    }
+
+    @Test
+    void easeWithFewerUsersThanItemsMatchesNumpyOnBothPaths() {
+        JsonNode wide = root.get("ease_wide");
+        UserItemMatrix w = matrix(wide);
+        assertEquals(wide.get("nnz").intValue(), w.nnz());
+        assertTrue(w.rows() < w.cols());
+        assertEquals(EaseR.Path.WOODBURY, EaseR.gram(w).path(), "fewer users than items: Woodbury by default");
+        assertEquals(EaseR.Path.DIRECT, EaseR.gram(x).path(), "more users than items: direct by default");
+        for (EaseR.Path path : EaseR.Path.values()) {
+            EaseR.Gram gram = EaseR.gram(w, path);
+            assertEquals(path, gram.path());
+            for (JsonNode exp : wide.get("ease")) {
+                double lambda = dbl(exp.get("lambda"));
+                EaseR model = gram.fit(lambda);
+                double tol = 1e-4 * maxAbs(exp.get("B"));
+                for (int i = 0; i < w.cols(); i++) {
+                    double[] row = doubles(exp.get("B").get(i));
+                    for (int j = 0; j < w.cols(); j++) {
+                        assertEquals(row[j], model.weight(i, j), tol, path + " lambda " + lambda + " B[" + i + "][" + j + "]");
+                    }
+                    assertEquals(0f, model.weight(i, i), 0f);
+                }
+                assertScores(w, exp.get("scores"), model.scorer(w), 1e-4, "EASE " + path + " lambda " + lambda);
             }
         }
     }

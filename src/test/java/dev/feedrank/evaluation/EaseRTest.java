@@ -2,6 +2,7 @@ package dev.feedrank.evaluation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +44,47 @@ class EaseRTest {
         }
         assertEquals(0.0, maxBig, 1e-3);
         assertEquals(true, maxSmall > 100 * maxBig);
+    }
+
+    @Test
+    void woodburyAndDirectPathsAgreeWithFewerUsersThanItems() {
+        UserItemMatrix x = PureSvdTest.random(70, 160, 0.08, 24L);
+        EaseR.Gram woodbury = EaseR.gram(x, EaseR.Path.WOODBURY);
+        EaseR.Gram direct = EaseR.gram(x, EaseR.Path.DIRECT);
+        assertEquals(EaseR.Path.WOODBURY, EaseR.gram(x).path());
+        assertEquals(160, woodbury.items());
+        for (double lambda : new double[] {0.5, 5.0, 50.0, 500.0}) {
+            EaseR a = woodbury.fit(lambda);
+            EaseR b = direct.fit(lambda);
+            double max = 0;
+            for (int i = 0; i < 160; i++) {
+                for (int j = 0; j < 160; j++) {
+                    max = Math.max(max, Math.abs(b.weight(i, j)));
+                }
+            }
+            assertTrue(max > 0);
+            for (int i = 0; i < 160; i++) {
+                for (int j = 0; j < 160; j++) {
+                    assertEquals(b.weight(i, j), a.weight(i, j), 1e-4 * max,
+                            "lambda " + lambda + " B[" + i + "][" + j + "]");
+                }
+            }
+        }
+        // X X^T is shared: refitting gives the same model
+        EaseR again = woodbury.fit(5.0);
+        EaseR first = EaseR.fit(x, 5.0);
+        for (int i = 0; i < 160; i++) {
+            for (int j = 0; j < 160; j++) {
+                assertEquals(first.weight(i, j), again.weight(i, j), 0f);
+            }
+        }
+    }
+
+    @Test
+    void woodburyRejectsLambdaZero() {
+        // rank(X^T X) <= users < items: singular without regularization
+        UserItemMatrix x = PureSvdTest.random(5, 12, 0.4, 25L);
+        assertThrows(IllegalStateException.class, () -> EaseR.gram(x, EaseR.Path.WOODBURY).fit(0.0));
     }
 
     @Test
