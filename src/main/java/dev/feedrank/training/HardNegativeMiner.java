@@ -18,7 +18,9 @@ import java.util.BitSet;
  * those it has no train positive for ("the model thinks they're good but the user skipped them"). Every user and
  * item is embedded with the towers in evaluation mode, scores come from one matrix multiply per block of users
  * (the click score: the dot product, or the click head), and a top-k per user excludes its train positives and
- * items never seen in the train window.
+ * items never seen in the train window. The mined lists are per user, not per time: an item may be first seen after
+ * some of the user's examples, and {@link TrainingBatches} uses a mined item for an example only if the item was
+ * already seen at the example's timestamp (the rule of the sampled negatives), keeping the sampled one otherwise.
  */
 public final class HardNegativeMiner {
 

@@ -10,6 +10,8 @@ import dev.feedrank.data.Examples;
 import dev.feedrank.data.PreparedDataset;
 import dev.feedrank.model.TwoTowerBlock;
 
+import java.util.Arrays;
+
 /**
  * What one epoch iterates over and how a batch becomes tower inputs and a loss, per technique. Everything stays in
  * native memory; a batch is gathered by index there.
@@ -21,7 +23,11 @@ import dev.feedrank.model.TwoTowerBlock;
  *       negative: a sampled negative of the same user (drawn per batch among all of that user's), the item tower
  *       embedding the positives' items then the negatives'.</li>
  *   <li>With hard negatives active, a {@code mix-ratio} share of those negatives is replaced by one of the user's
- *       mined items (drawn uniformly among its top k).</li>
+ *       mined items (drawn uniformly among its top k), but only when that item was already seen at the example's
+ *       timestamp (the pair's positive's, for pairs): its first-seen time, the earliest observed (non-sampled)
+ *       example of train, validation or test, is at or before it, the rule the sampled negatives obey. Otherwise the
+ *       sampled negative is kept. The comparison is in int64 (epoch seconds are beyond float's exact range) and
+ *       draws no random numbers, so batches stay reproducible for a resume.</li>
  *   <li>Cold-start training (see {@code train.cold-start-rate}) shows a share of rows as the OOV user row and drops
  *       the item's ID to the OOV bucket, independently per item.</li>
  * </ul>
@@ -45,9 +51,11 @@ final class TrainingBatches {
     private final int[] negList;
     private final float[] itemLogQ;
     private final float uniformLogQ;
+    /** Per item row, its first-seen time ({@code Long.MAX_VALUE} if never observed). */
+    private final long[] firstSeen;
 
     private NDArray userVocab, userDense, itemVocab, itemDense, trainUser, trainItem, trainLabel, trainTasks,
-            trainSampled, viewIndex, userNegStart, userNegCount, userNegList, logQ, mined;
+            trainSampled, viewIndex, userNegStart, userNegCount, userNegList, logQ, mined, itemFirstSeen, trainTs;
     private int minedK;
 
     TrainingBatches(PreparedDataset data, TrainingSettings.Technique tech) {
@@ -95,10 +103,32 @@ final class TrainingBatches {
             if (data.items().vocabIndex()[i] > 0) seen++;
         }
         uniformLogQ = (float) Math.log(1.0 / Math.max(1, seen));
+        firstSeen = itemFirstSeen(data);
+    }
+
+    /**
+     * Per item row, the timestamp of its first observed (non-sampled) example over train, validation and test, as
+     * prepare-data computes it for the negative sampler; {@code Long.MAX_VALUE} for an item never observed.
+     */
+    static long[] itemFirstSeen(PreparedDataset data) {
+        long[] out = new long[data.items().rows()];
+        Arrays.fill(out, Long.MAX_VALUE);
+        for (Examples e : new Examples[] {data.train(), data.validation(), data.test()}) {
+            if (e == null) continue;
+            for (int i = 0; i < e.size(); i++) {
+                if (!e.sampled()[i]) out[e.item()[i]] = Math.min(out[e.item()[i]], e.ts()[i]);
+            }
+        }
+        return out;
     }
 
     int size() {
         return pairs ? viewRows.length : data.train().size();
+    }
+
+    /** The train example index of a view row (for tests). */
+    int example(int row) {
+        return pairs ? viewRows[row] : row;
     }
 
     /** Copies the tables to native memory (once), and the mined negatives (each time they change). */
@@ -125,6 +155,10 @@ final class TrainingBatches {
                 float[] negative = new float[train.size()];
                 for (int i = 0; i < train.size(); i++) negative[i] = train.click()[i] < 0.5f ? 1f : 0f;
                 trainSampled = m.create(negative);
+            }
+            if (tech.hardNegatives().enabled()) {
+                itemFirstSeen = m.create(firstSeen); // int64: compared exactly with the examples' timestamps
+                trainTs = m.create(train.ts());
             }
             if (pairs) {
                 viewIndex = m.create(TwoTowerTrainer.toLong(viewRows));
@@ -159,14 +193,17 @@ final class TrainingBatches {
                     .toType(DataType.INT64, false).minimum(TwoTowerTrainer.attach(userNegCount.get(u), bm).sub(1f).toType(DataType.INT64, false));
             NDArray negRow = TwoTowerTrainer.attach(userNegList.get(slot.add(TwoTowerTrainer.attach(userNegStart.get(u), bm))), bm);
             NDArray negItem = TwoTowerTrainer.attach(trainItem.get(negRow), bm);
-            if (useMined && mined != null) negItem = mix(u, negItem, null, bm, shape);
+            if (useMined && mined != null) {
+                negItem = mix(u, negItem, null, TwoTowerTrainer.attach(trainTs.get(example), bm), bm, shape);
+            }
             items = i.concat(negItem);
             ids = items;
             q = TwoTowerTrainer.attach(logQ.get(i), bm);
             q = (tech.logqCorrection() ? q : q.zerosLike()).concat(bm.full(shape, tech.logqCorrection() ? uniformLogQ : 0f));
         } else {
             if (useMined && mined != null) {
-                items = mix(u, i, TwoTowerTrainer.attach(trainSampled.get(example), bm), bm, shape);
+                items = mix(u, i, TwoTowerTrainer.attach(trainSampled.get(example), bm),
+                        TwoTowerTrainer.attach(trainTs.get(example), bm), bm, shape);
             }
             ids = items;
         }
@@ -184,12 +221,19 @@ final class TrainingBatches {
         return new Batch(inputs, labels, tasks, ids, q, b);
     }
 
-    /** Replaces a mix-ratio share of {@code items} (where {@code eligible} is 1, or everywhere) by mined negatives. */
-    private NDArray mix(NDArray u, NDArray items, NDArray eligible, NDManager bm, Shape shape) {
+    /**
+     * Replaces a mix-ratio share of {@code items} (where {@code eligible} is 1, or everywhere) by mined negatives,
+     * each only where the mined item's first-seen time is at or before the row's timestamp {@code ts} (int64).
+     * Two uniform draws per row whatever the outcome, so the generator's sequence does not depend on the data.
+     */
+    private NDArray mix(NDArray u, NDArray items, NDArray eligible, NDArray ts, NDManager bm, Shape shape) {
         NDArray pick = bm.randomUniform(0f, 1f, shape).mul(minedK).floor().toType(DataType.INT64, false).minimum(minedK - 1);
         NDArray candidate = TwoTowerTrainer.attach(mined.get(u.mul(minedK).add(pick)), bm);
+        // -1 (nothing mined) gathers row 0's time, and is rejected by candidate >= 0 anyway
+        NDArray seenAt = TwoTowerTrainer.attach(itemFirstSeen.get(candidate.maximum(0)), bm);
         NDArray use = bm.randomUniform(0f, 1f, shape).lt((float) tech.hardNegatives().mixRatio())
-                .logicalAnd(candidate.gte(0));
+                .logicalAnd(candidate.gte(0))
+                .logicalAnd(seenAt.lte(ts));
         if (eligible != null) use = use.logicalAnd(eligible.gt(0.5f));
         NDArray useLong = use.toType(DataType.INT64, false);
         return items.add(useLong.mul(candidate.sub(items)));
