@@ -45,7 +45,7 @@ final class TrainingBatches {
     /** View row -> train example index (pairs: the positives with at least one same-user negative). */
     private final int[] viewRows;
     private final int coldRow;
-    // per user: its sampled negatives' train indices (CSR), for pairs
+    // per view row (pairs): where the positive's own sampled negatives start in train, and how many there are
     private final int[] negStart;
     private final int[] negCount;
     private final int[] negList;
@@ -66,22 +66,23 @@ final class TrainingBatches {
         int users = data.users().rows();
         this.coldRow = firstOov(data.users().vocabIndex());
         if (pairs) {
-            negCount = new int[users];
-            for (int i = 0; i < train.size(); i++) if (train.click()[i] < 0.5f) negCount[train.user()[i]]++;
-            negStart = new int[users];
-            for (int u = 1; u < users; u++) negStart[u] = negStart[u - 1] + negCount[u - 1];
-            negList = new int[train.size()];
-            int[] fill = negStart.clone();
+            // each positive is followed by the negatives sampled for it (NegativeSampler): a pair takes one of its
+            // own, so the negative obeys the sampler's rules at this positive's time (never an item not yet seen)
             int positives = 0;
-            for (int i = 0; i < train.size(); i++) {
-                if (train.click()[i] < 0.5f) negList[fill[train.user()[i]]++] = i;
-                else if (negCount[train.user()[i]] > 0) positives++;
-            }
+            for (int i = 0; i < train.size(); i++) if (train.click()[i] >= 0.5f && ownNegatives(train, i) > 0) positives++;
             viewRows = new int[positives];
+            negStart = new int[positives];
+            negCount = new int[positives];
             int k = 0;
             for (int i = 0; i < train.size(); i++) {
-                if (train.click()[i] >= 0.5f && negCount[train.user()[i]] > 0) viewRows[k++] = i;
+                if (train.click()[i] < 0.5f) continue;
+                int c = ownNegatives(train, i);
+                if (c == 0) continue;
+                viewRows[k] = i;
+                negStart[k] = i + 1;
+                negCount[k++] = c;
             }
+            negList = null;
         } else {
             negStart = negCount = negList = null;
             viewRows = null;
@@ -164,9 +165,8 @@ final class TrainingBatches {
                 viewIndex = m.create(TwoTowerTrainer.toLong(viewRows));
                 userNegStart = m.create(TwoTowerTrainer.toLong(negStart));
                 float[] c = new float[negCount.length];
-                for (int u = 0; u < c.length; u++) c[u] = negCount[u];
+                for (int r = 0; r < c.length; r++) c[r] = negCount[r];
                 userNegCount = m.create(c);
-                userNegList = m.create(TwoTowerTrainer.toLong(negList));
                 logQ = m.create(itemLogQ);
             }
         }
@@ -189,9 +189,10 @@ final class TrainingBatches {
         NDArray ids = null;
         NDArray q = null;
         if (pairs) {
-            NDArray slot = bm.randomUniform(0f, 1f, shape).mul(TwoTowerTrainer.attach(userNegCount.get(u), bm)).floor()
-                    .toType(DataType.INT64, false).minimum(TwoTowerTrainer.attach(userNegCount.get(u), bm).sub(1f).toType(DataType.INT64, false));
-            NDArray negRow = TwoTowerTrainer.attach(userNegList.get(slot.add(TwoTowerTrainer.attach(userNegStart.get(u), bm))), bm);
+            NDArray count = TwoTowerTrainer.attach(userNegCount.get(rows), bm);
+            NDArray slot = bm.randomUniform(0f, 1f, shape).mul(count).floor()
+                    .toType(DataType.INT64, false).minimum(count.sub(1f).toType(DataType.INT64, false));
+            NDArray negRow = slot.add(TwoTowerTrainer.attach(userNegStart.get(rows), bm));
             NDArray negItem = TwoTowerTrainer.attach(trainItem.get(negRow), bm);
             if (useMined && mined != null) {
                 negItem = mix(u, negItem, null, TwoTowerTrainer.attach(trainTs.get(example), bm), bm, shape);
@@ -259,6 +260,14 @@ final class TrainingBatches {
             case IN_BATCH_SOFTMAX -> RankingLosses.inBatchSoftmax(user, item, batch.itemIds(), batch.logQ(),
                     (float) tech.temperature(), tech.removeAccidentalHits());
         };
+    }
+
+    /** How many sampled negatives directly follow the positive at {@code i}. */
+    private static int ownNegatives(Examples train, int i) {
+        int c = 0;
+        while (i + 1 + c < train.size() && train.sampled()[i + 1 + c] && train.click()[i + 1 + c] < 0.5f
+                && train.user()[i + 1 + c] == train.user()[i]) c++;
+        return c;
     }
 
     private static int firstOov(int[] vocab) {
