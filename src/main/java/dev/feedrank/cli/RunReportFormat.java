@@ -17,7 +17,13 @@ public final class RunReportFormat {
     private RunReportFormat() {
     }
 
-    /** {@code {runId, status, error, stages, metrics, baseline, gate, model}}; status is SUCCEEDED, CANCELLED or FAILED. */
+    /**
+     * {@code {runId, status, error, stages, metrics, baseline, baselines, skippedBaselines, intervals, rankedUsers,
+     * splitStrategy, gate, model}}; status is SUCCEEDED, CANCELLED or FAILED. {@code baseline} is the popularity
+     * baseline (kept for compatibility), {@code baselines} every computed baseline by name ({@code popularity},
+     * {@code puresvd}, {@code ease}); a skipped baseline is absent from it and named in {@code skippedBaselines}.
+     * {@code intervals}: subject ({@code model}, {@code champion}, a baseline name) → metric → {@code [low, high]}.
+     */
     public static Map<String, Object> cliJson(RunReport r) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("runId", r.runId());
@@ -40,6 +46,11 @@ public final class RunReportFormat {
         out.put("baseline", r.baseline());
         out.put("championVersion", r.championVersion());
         out.put("champion", r.champion());
+        out.put("baselines", r.baselines() == null ? Map.of() : r.baselines());
+        out.put("skippedBaselines", r.skippedBaselines() == null ? List.of() : r.skippedBaselines());
+        out.put("intervals", r.intervals() == null ? Map.of() : r.intervals());
+        out.put("rankedUsers", r.rankedUsers());
+        out.put("splitStrategy", r.splitStrategy());
         Map<String, Object> gate = new LinkedHashMap<>();
         gate.put("passed", r.gate() == null ? null : r.gate().passed());
         gate.put("summary", r.gate() == null ? null : r.gate().summary());
@@ -114,14 +125,7 @@ public final class RunReportFormat {
                 if (c.detail() != null) sb.append("          ").append(c.detail()).append('\n');
             }
         }
-        if (!r.metrics().isEmpty()) {
-            sb.append(String.format(Locale.ROOT, "%nmetrics (test split)      candidate   champion   baseline%s%n",
-                    r.championVersion() == null ? "" : "   (champion " + r.championVersion() + ")"));
-            for (var e : r.metrics().entrySet()) {
-                sb.append(String.format(Locale.ROOT, "  %-22s %10s %10s %10s%n", e.getKey(), fmt(e.getValue()),
-                        fmtOrBlank(r.champion().get(e.getKey())), fmtOrBlank(r.baseline().get(e.getKey()))));
-            }
-        }
+        if (!r.metrics().isEmpty()) sb.append(metricsTable(r));
         if (r.gate() != null) {
             sb.append("\ngate: ").append(Boolean.TRUE.equals(r.gate().passed()) ? "PASSED" : "FAILED");
             if (r.gate().summary() != null) sb.append(" (").append(r.gate().summary()).append(')');
@@ -140,6 +144,49 @@ public final class RunReportFormat {
                     .append(r.model().promoted() ? "PROMOTED to production" : "not promoted (" + r.model().status() + ")").append('\n');
             sb.append("artifacts\n");
             for (String a : r.model().artifacts()) sb.append("  ").append(a).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** Candidate metrics that get a line of their own instead of a table row. */
+    private static final java.util.Set<String> OWN_LINE = java.util.Set.of("ranked_users", "churn@10");
+
+    /**
+     * The test metrics: candidate (with its 95% interval), champion and every computed baseline side by side, then
+     * the split and the number of ranked users, churn@10 against the champion, and any skipped baseline.
+     */
+    private static String metricsTable(RunReport r) {
+        StringBuilder sb = new StringBuilder();
+        Map<String, Map<String, Double>> baselines = new LinkedHashMap<>();
+        if (r.baselines() != null && !r.baselines().isEmpty()) baselines.putAll(r.baselines());
+        else if (r.baseline() != null && !r.baseline().isEmpty()) baselines.put("popularity", r.baseline());
+        Map<String, List<Double>> candidateIntervals = r.intervals() == null ? Map.of()
+                : r.intervals().getOrDefault("model", Map.of());
+        Map<String, Double> champion = r.champion() == null ? Map.of() : r.champion();
+        sb.append(String.format(Locale.ROOT, "%n%-24s %-24s %10s", "metrics (test split)", "candidate [95% interval]", "champion"));
+        for (String name : baselines.keySet()) sb.append(String.format(Locale.ROOT, "  %10s", name));
+        sb.append('\n');
+        for (var e : r.metrics().entrySet()) {
+            if (OWN_LINE.contains(e.getKey())) continue;
+            List<Double> ci = candidateIntervals.get(e.getKey());
+            String candidate = fmt(e.getValue()) + (ci == null || ci.size() != 2 ? ""
+                    : String.format(Locale.ROOT, " [%.3f,%.3f]", ci.get(0), ci.get(1)));
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  %-22s %-24s %10s", e.getKey(), candidate,
+                    fmtOrBlank(champion.get(e.getKey()))));
+            for (Map<String, Double> b : baselines.values()) row.append(String.format(Locale.ROOT, "  %10s", fmtOrBlank(b.get(e.getKey()))));
+            sb.append(row.toString().stripTrailing()).append('\n');
+        }
+        sb.append("  split ").append(r.splitStrategy() == null ? "global-time" : r.splitStrategy());
+        Double users = r.rankedUsers() != null ? Double.valueOf(r.rankedUsers()) : r.metrics().get("ranked_users");
+        if (users != null) sb.append(", ").append(users.longValue()).append(" users ranked");
+        sb.append(r.championVersion() == null ? "; no champion" : "; champion " + r.championVersion()).append('\n');
+        Double churn = r.metrics().get("churn@10");
+        if (churn != null) {
+            sb.append(String.format(Locale.ROOT, "  churn@10 %.4f (1 - mean Jaccard of the candidate's and the champion's top-10 lists)%n", churn));
+        }
+        if (r.skippedBaselines() != null && !r.skippedBaselines().isEmpty()) {
+            sb.append("  baselines skipped: ").append(String.join(", ", r.skippedBaselines()))
+                    .append(" (the reason is in the evaluate stage's log)\n");
         }
         return sb.toString();
     }

@@ -8,13 +8,26 @@ import java.util.Map;
  * Everything known about one run, as shown by the REST API and the CLI. {@code champion} holds the metrics of the
  * production model ({@code championVersion}) evaluated on this run's test split. {@code validation} is null when
  * the run did not reach (or disabled) data validation.
+ * <p>
+ * {@code metrics} are the candidate's test metrics (with {@code ranked_users}, and {@code churn@10} against the
+ * champion when there is one); {@code baseline} is the popularity baseline's, kept for compatibility.
+ * {@code baselines} holds every baseline computed on the test split by name, in the order {@code popularity},
+ * {@code puresvd}, {@code ease} ({@code popularity} is the same map as {@code baseline}); a baseline evaluate skipped
+ * (e.g. EASE^R above {@code eval.ease-max-items}) is not in {@code baselines} but named in
+ * {@code skippedBaselines} (the reason is in the evaluate stage's progress and log). {@code intervals} holds the
+ * 95% bootstrap interval over the ranked users of each ranking metric, as {@code [low, high]}, per subject:
+ * {@code model} (the candidate), {@code champion} and the baselines by the names used in {@code baselines}.
+ * {@code rankedUsers} is the number of test users ranked (null for runs that did not reach evaluate or predate it);
+ * {@code splitStrategy} is the run's {@code split.strategy} ({@code global-time} when its config does not say).
  */
 public record RunReport(long runId, String trigger, String status, String dataset, String outcome, String error,
                         Instant createdAt, Instant startedAt, Instant finishedAt,
                         List<StageView> stages, Map<String, Double> metrics, Map<String, Double> baseline,
                         String championVersion, Map<String, Double> champion, GateView gate, ModelView model, Map<String, Object> config,
                         Boolean cacheHit, int resumeCount, String stopRequested,
-                        ValidationView validation) {
+                        ValidationView validation, Map<String, Map<String, Double>> baselines,
+                        List<String> skippedBaselines, Map<String, Map<String, List<Double>>> intervals,
+                        Integer rankedUsers, String splitStrategy) {
 
     public record StageView(String name, int attempt, String status, Instant startedAt, Instant finishedAt,
                             Long durationMs, String error, Map<String, String> outputs, String progress) {

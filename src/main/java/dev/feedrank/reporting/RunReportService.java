@@ -2,6 +2,7 @@ package dev.feedrank.reporting;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.feedrank.gating.GatePolicy;
 import dev.feedrank.persistence.DataValidationCheckEntity;
 import dev.feedrank.persistence.GateCheckEntity;
 import dev.feedrank.persistence.ModelVersionEntity;
@@ -71,7 +72,11 @@ public class RunReportService {
                              List<MetricComparison> metrics, List<ConfigDifference> configDifferences) {
     }
 
-    /** The test metrics (candidate, champion, baseline) of two runs side by side, and where their configs differ. */
+    /**
+     * The test metrics of two runs side by side (every subject: {@code model}, {@code champion}, {@code baseline}
+     * (popularity), the strong baselines {@code puresvd} and {@code ease}, {@code dataset}), and where their
+     * configs differ.
+     */
     public Optional<Comparison> compare(long a, long b) {
         return QuarkusTransaction.requiringNew().call(() -> {
             PipelineRunEntity ra = PipelineRunEntity.findById(a);
@@ -113,7 +118,10 @@ public class RunReportService {
         return out;
     }
 
-    /** All metric rows of a run and the per-epoch training curve. */
+    /**
+     * All metric rows of a run and the per-epoch training curve; each row carries its 95% bootstrap interval
+     * ({@code ciLow}, {@code ciHigh}; null for metrics without one).
+     */
     public Optional<Map<String, Object>> metrics(long runId) {
         return QuarkusTransaction.requiringNew().call(() -> {
             if (PipelineRunEntity.findById(runId) == null) return Optional.<Map<String, Object>>empty();
@@ -128,6 +136,8 @@ public class RunReportService {
                 row.put("value", m.value);
                 row.put("split", m.split);
                 row.put("epoch", m.epoch);
+                row.put("ciLow", m.ciLow);
+                row.put("ciHigh", m.ciHigh);
                 flat.add(row);
                 if (m.epoch != null) byEpoch.computeIfAbsent(m.epoch, e -> new LinkedHashMap<>()).put(m.name, m.value);
             }
@@ -148,13 +158,42 @@ public class RunReportService {
                     readMap(s.outputs), s.progress));
         }
         Map<String, Double> metrics = new LinkedHashMap<>();
-        Map<String, Double> baseline = new LinkedHashMap<>();
         Map<String, Double> champion = new LinkedHashMap<>();
+        // baselines in canonical order: popularity, then the strong baselines
+        Map<String, Map<String, Double>> baselines = new LinkedHashMap<>();
+        for (String name : BASELINE_NAMES) baselines.put(name, new LinkedHashMap<>());
+        List<String> skipped = new ArrayList<>();
+        Map<String, Map<String, List<Double>>> intervals = new LinkedHashMap<>();
+        for (String name : INTERVAL_SUBJECTS) intervals.put(name, new LinkedHashMap<>());
+        Integer rankedUsers = null;
+        Integer modelRankedUsers = null;
         for (RunMetricEntity m : RunMetricEntity.<RunMetricEntity>list("runId = ?1 and split = 'test' and epoch is null order by id", run.id)) {
-            if ("model".equals(m.subject)) metrics.put(m.name, m.value);
-            else if ("baseline".equals(m.subject)) baseline.put(m.name, m.value);
-            else if ("champion".equals(m.subject)) champion.put(m.name, m.value);
+            String name = reportName(m.subject);
+            if ("dataset".equals(m.subject)) {
+                if ("ranked_users".equals(m.name)) rankedUsers = (int) Math.round(m.value);
+                continue;
+            }
+            if ("model".equals(m.subject)) {
+                metrics.put(m.name, m.value);
+                if ("ranked_users".equals(m.name)) modelRankedUsers = (int) Math.round(m.value);
+            } else if ("champion".equals(m.subject)) {
+                champion.put(m.name, m.value);
+            } else if (baselines.containsKey(name)) {
+                if (SKIPPED.equals(m.name)) {
+                    if (!skipped.contains(name)) skipped.add(name);
+                    continue;
+                }
+                baselines.get(name).put(m.name, m.value);
+            }
+            if (m.ciLow != null && m.ciHigh != null && intervals.containsKey(name)) {
+                intervals.get(name).put(m.name, List.of(m.ciLow, m.ciHigh));
+            }
         }
+        if (rankedUsers == null) rankedUsers = modelRankedUsers;
+        for (String name : skipped) baselines.remove(name);
+        baselines.values().removeIf(Map::isEmpty);
+        intervals.values().removeIf(Map::isEmpty);
+        Map<String, Double> baseline = baselines.getOrDefault(POPULARITY, new LinkedHashMap<>());
         List<CheckView> checks = new ArrayList<>();
         for (GateCheckEntity c : GateCheckEntity.<GateCheckEntity>list("runId = ?1 order by id", run.id)) {
             checks.add(new CheckView(c.kind, c.metric, c.direction, c.op, c.threshold, c.candidateValue,
@@ -168,10 +207,40 @@ public class RunReportService {
             for (StageView s : stages) if (s.outputs() != null && "SUCCEEDED".equals(s.status())) artifacts.addAll(s.outputs().values());
             model = new ModelView(run.modelVersion, "PROMOTED".equals(run.outcome), v == null ? null : v.status, artifacts);
         }
+        Map<String, Object> config = readConfig(run.configSnapshot);
         return new RunReport(run.id, run.trigger, run.status, run.dataset, run.outcome, run.error, run.createdAt,
-                run.startedAt, run.finishedAt, stages, metrics, baseline, run.championVersion, champion, gate, model, readConfig(run.configSnapshot),
+                run.startedAt, run.finishedAt, stages, metrics, baseline, run.championVersion, champion, gate, model, config,
                 run.cacheHit, run.resumeCount, run.stopRequested == null ? null : run.stopRequested + " by " + run.stopRequestedBy,
-                validation(run.id));
+                validation(run.id), baselines, List.copyOf(skipped), intervals, rankedUsers, splitStrategy(config));
+    }
+
+    static final String POPULARITY = "popularity";
+    /** The metric row evaluate stores for a baseline it skipped (value 1). */
+    static final String SKIPPED = "skipped";
+    static final String DEFAULT_SPLIT_STRATEGY = "global-time";
+    /** Baselines by report name, in report order. */
+    static final List<String> BASELINE_NAMES;
+    /** Subjects that carry intervals, by report name, in report order. */
+    static final List<String> INTERVAL_SUBJECTS;
+
+    static {
+        List<String> names = new ArrayList<>(List.of(POPULARITY));
+        for (String n : GatePolicy.BASELINES) if (!names.contains(n)) names.add(n);
+        BASELINE_NAMES = List.copyOf(names);
+        List<String> subjects = new ArrayList<>(List.of("model", "champion"));
+        subjects.addAll(names);
+        INTERVAL_SUBJECTS = List.copyOf(subjects);
+    }
+
+    /** The name a metric subject has in reports: the popularity baseline is stored as subject {@code baseline}. */
+    static String reportName(String subject) {
+        return "baseline".equals(subject) ? POPULARITY : subject;
+    }
+
+    /** The run's {@code split.strategy} from its config snapshot; {@code global-time} (the default) when absent. */
+    static String splitStrategy(Map<String, Object> config) {
+        Object v = config == null ? null : config.get("split.strategy");
+        return v == null || v.toString().isBlank() ? DEFAULT_SPLIT_STRATEGY : v.toString().trim();
     }
 
     private static ValidationView validation(long runId) {

@@ -6,12 +6,16 @@ import dev.feedrank.reporting.RunReport.ValidationView;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The CLI summary of a run shows its failed and warning data-validation checks with their values. */
+/**
+ * The CLI summary of a run shows its failed and warning data-validation checks with their values, and the test
+ * metrics of the candidate (with its interval), the champion and every baseline side by side.
+ */
 class RunReportFormatTest {
 
     @Test
@@ -26,7 +30,8 @@ class RunReportFormatTest {
                 Instant.EPOCH, Instant.EPOCH, Instant.EPOCH, List.of(
                         new RunReport.StageView("prepare-data", 1, "SUCCEEDED", Instant.EPOCH, Instant.EPOCH, 1200L, null, Map.of(), null),
                         new RunReport.StageView("validate-data", 1, "FAILED", Instant.EPOCH, Instant.EPOCH, 30L, "data validation failed", Map.of(), null)),
-                Map.of(), Map.of(), null, Map.of(), null, null, Map.of(), null, 0, null, validation);
+                Map.of(), Map.of(), null, Map.of(), null, null, Map.of(), null, 0, null, validation,
+                Map.of(), List.of(), Map.of(), null, "global-time");
         String text = RunReportFormat.text(r);
         assertTrue(text.contains("data validation: FAILED (3 checks, 1 failed, 1 warnings, compared with run 4)"), text);
         assertTrue(text.matches("(?s).*\n  FAIL +row-count-change +observed 90000, expected within ±50.0% of the previous count, "
@@ -35,5 +40,85 @@ class RunReportFormatTest {
         assertFalse(text.contains("schema[users]"), "passed checks are not listed: " + text);
         Map<String, Object> json = RunReportFormat.cliJson(r);
         assertEquals(false, ((Map<?, ?>) json.get("validation")).get("passed"));
+    }
+
+    static RunReport evaluated(Map<String, Map<String, Double>> baselines, List<String> skipped, String championVersion,
+                               Map<String, Double> champion) {
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("auc", 0.8123);
+        metrics.put("ndcg@10", 0.1234);
+        metrics.put("recall@10", 0.2101);
+        metrics.put("ranked_users", 1834.0);
+        if (championVersion != null) metrics.put("churn@10", 0.412);
+        Map<String, Map<String, List<Double>>> intervals = new LinkedHashMap<>();
+        intervals.put("model", Map.of("ndcg@10", List.of(0.1101, 0.1372), "recall@10", List.of(0.1950, 0.2270)));
+        if (championVersion != null) intervals.put("champion", Map.of("ndcg@10", List.of(0.105, 0.131)));
+        intervals.put("popularity", Map.of("ndcg@10", List.of(0.045, 0.061)));
+        return new RunReport(12, "cli", "SUCCEEDED", "synthetic", "PROMOTED", null, Instant.EPOCH, Instant.EPOCH, Instant.EPOCH,
+                List.of(new RunReport.StageView("evaluate", 1, "SUCCEEDED", Instant.EPOCH, Instant.EPOCH, 4000L, null, Map.of(), null)),
+                metrics, baselines.getOrDefault("popularity", Map.of()), championVersion, champion, null, null,
+                Map.of("split.strategy", "per-user-time"), false, 0, null, null,
+                baselines, skipped, intervals, 1834, "per-user-time");
+    }
+
+    static final Map<String, Map<String, Double>> ALL_BASELINES = baselines(true);
+
+    static Map<String, Map<String, Double>> baselines(boolean withEase) {
+        Map<String, Map<String, Double>> b = new LinkedHashMap<>();
+        b.put("popularity", Map.of("ndcg@10", 0.0532, "recall@10", 0.0911));
+        b.put("puresvd", Map.of("ndcg@10", 0.0987, "recall@10", 0.1702));
+        if (withEase) b.put("ease", Map.of("ndcg@10", 0.1111, "recall@10", 0.1888));
+        return b;
+    }
+
+    @Test
+    void jsonCarriesEveryBaselineTheIntervalsTheRankedUsersAndTheSplit() {
+        RunReport r = evaluated(ALL_BASELINES, List.of(), "v3", Map.of("ndcg@10", 0.1180));
+        Map<String, Object> json = RunReportFormat.cliJson(r);
+        assertEquals(Map.of("ndcg@10", 0.0532, "recall@10", 0.0911), json.get("baseline"), "baseline stays popularity's");
+        Map<?, ?> baselines = (Map<?, ?>) json.get("baselines");
+        assertEquals(List.of("popularity", "puresvd", "ease"), List.copyOf(baselines.keySet()));
+        assertEquals(0.0987, ((Map<?, ?>) baselines.get("puresvd")).get("ndcg@10"));
+        assertEquals(0.1111, ((Map<?, ?>) baselines.get("ease")).get("ndcg@10"));
+        assertEquals(List.of(), json.get("skippedBaselines"));
+        Map<?, ?> intervals = (Map<?, ?>) json.get("intervals");
+        assertEquals(List.of(0.1101, 0.1372), ((Map<?, ?>) intervals.get("model")).get("ndcg@10"));
+        assertEquals(List.of(0.105, 0.131), ((Map<?, ?>) intervals.get("champion")).get("ndcg@10"));
+        assertEquals(List.of(0.045, 0.061), ((Map<?, ?>) intervals.get("popularity")).get("ndcg@10"));
+        assertEquals(1834, json.get("rankedUsers"));
+        assertEquals("per-user-time", json.get("splitStrategy"));
+    }
+
+    @Test
+    void textShowsCandidateWithItsIntervalChampionAndEveryBaselineSideBySide() {
+        String text = RunReportFormat.text(evaluated(ALL_BASELINES, List.of(), "v3", Map.of("ndcg@10", 0.1180)));
+        assertTrue(text.matches("(?s).*\nmetrics \\(test split\\) +candidate \\[95% interval] +champion +popularity +puresvd +ease\n.*"), text);
+        assertTrue(text.matches("(?s).*\n  ndcg@10 +0\\.1234 \\[0\\.110,0\\.137] +0\\.1180 +0\\.0532 +0\\.0987 +0\\.1111\n.*"), text);
+        assertTrue(text.matches("(?s).*\n  recall@10 +0\\.2101 \\[0\\.195,0\\.227] +0\\.0911 +0\\.1702 +0\\.1888\n.*"), text);
+        assertTrue(text.matches("(?s).*\n  auc +0\\.8123\n.*"), "no interval, no champion or baseline value: " + text);
+        assertTrue(text.contains("\n  split per-user-time, 1834 users ranked; champion v3\n"), text);
+        assertTrue(text.contains("\n  churn@10 0.4120 "), text);
+        assertFalse(text.contains("ranked_users"), "ranked users is a line, not a table row: " + text);
+        assertFalse(text.matches("(?s).*\n  churn@10 +0\\.4120 +\\[.*"), text);
+        // the columns line up, and the table stays within ~120 columns
+        for (String line : text.split("\n")) assertTrue(line.length() <= 120, "too wide: " + line);
+        String header = text.lines().filter(l -> l.startsWith("metrics (test split)")).findFirst().orElseThrow();
+        String ndcg = text.lines().filter(l -> l.startsWith("  ndcg@10")).findFirst().orElseThrow();
+        assertEquals(header.indexOf("champion") + "champion".length(), ndcg.indexOf("0.1180") + "0.1180".length());
+        assertEquals(header.indexOf("puresvd") + "puresvd".length(), ndcg.indexOf("0.0987") + "0.0987".length());
+        assertEquals(header.length(), ndcg.length());
+    }
+
+    @Test
+    void aSkippedBaselineHasNoColumnButIsNamedAndNoChampionIsSaid() {
+        RunReport r = evaluated(baselines(false), List.of("ease"), null, Map.of());
+        String text = RunReportFormat.text(r);
+        assertTrue(text.matches("(?s).*\nmetrics \\(test split\\) +candidate \\[95% interval] +champion +popularity +puresvd\n.*"), text);
+        assertTrue(text.contains("\n  baselines skipped: ease"), text);
+        assertTrue(text.contains("\n  split per-user-time, 1834 users ranked; no champion\n"), text);
+        assertFalse(text.contains("churn@10"), text);
+        Map<String, Object> json = RunReportFormat.cliJson(r);
+        assertEquals(List.of("ease"), json.get("skippedBaselines"));
+        assertFalse(((Map<?, ?>) json.get("baselines")).containsKey("ease"));
     }
 }

@@ -68,6 +68,20 @@ class PipelineApiTest {
         assertThat(run.getList("model.artifacts", String.class), hasItem("models/" + version + "/manifest.json"));
         assertEquals("synthetic", run.getString("dataset"));
         assertEquals("3", run.getString("config['train.epochs']"));
+        // every baseline by name (popularity = baseline), 95% intervals per subject, ranked users, split strategy
+        assertEquals(List.of("popularity", "puresvd", "ease"), List.copyOf(run.getMap("baselines").keySet()));
+        assertEquals(run.getMap("baseline"), run.getMap("baselines.popularity"));
+        assertNotNull(run.get("baselines.puresvd['ndcg@10']"));
+        assertEquals(List.of(), run.getList("skippedBaselines"));
+        List<Float> ci = run.getList("intervals.model['ndcg@10']");
+        assertEquals(2, ci.size(), "interval of the candidate's ndcg@10: " + ci);
+        assertTrue(ci.get(0) <= run.getFloat("metrics['ndcg@10']") && run.getFloat("metrics['ndcg@10']") <= ci.get(1), ci::toString);
+        assertEquals(2, run.getList("intervals.ease['ndcg@10']").size());
+        assertNull(run.get("intervals.model.auc"), "pointwise metrics have no interval");
+        assertNull(run.get("intervals.champion"), "no champion on the first run");
+        assertTrue(run.getInt("rankedUsers") > 0);
+        assertEquals(run.getDouble("rankedUsers"), run.getDouble("metrics.ranked_users"));
+        assertEquals("global-time", run.getString("splitStrategy"));
 
         asViewer().when().get("/api/aliases/production").then().statusCode(200)
                 .body("version", equalTo(version))
@@ -78,7 +92,10 @@ class PipelineApiTest {
         asViewer().when().get("/api/runs/" + run.getLong("runId") + "/metrics").then().statusCode(200)
                 .body("curve", hasSize(3))
                 .body("curve[0].validationAuc", notNullValue())
-                .body("curve[0].learningRate", equalTo(0.001f));
+                .body("curve[0].learningRate", equalTo(0.001f))
+                .body("metrics.find { it.subject == 'model' && it.name == 'ndcg@10' }.ciLow", notNullValue())
+                .body("metrics.find { it.subject == 'model' && it.name == 'ndcg@10' }.ciHigh", notNullValue())
+                .body("metrics.find { it.subject == 'model' && it.name == 'auc' }.ciLow", nullValue());
 
         try (BundleLoader.LoadedBundle bundle = new BundleLoader().load("models/" + version + "/", storage)) {
             assertEquals(run.getLong("runId"), bundle.manifest().runId());
@@ -97,6 +114,8 @@ class PipelineApiTest {
         assertFalse(run.getBoolean("gate.passed"));
         assertThat(run.getString("gate.summary"), containsString("compared with champion " + before + " on this run's test split"));
         assertTrue(run.getList("gate.checks.kind").contains("max-regression"));
+        assertEquals(2, run.getList("intervals.champion['ndcg@10']").size());
+        assertNotNull(run.get("metrics['churn@10']"), "churn against the champion");
         String rejected = run.getString("model.version");
         asViewer().get("/api/models/" + rejected).then().statusCode(200).body("status", equalTo("rejected"));
         asViewer().get("/api/aliases/production").then().statusCode(200)
