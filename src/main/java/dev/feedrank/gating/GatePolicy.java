@@ -150,8 +150,9 @@ public final class GatePolicy {
      */
     public GateDecision decideAgainst(Map<String, Double> candidate, Map<String, Map<String, Double>> baselines, Champion champion) {
         List<GateCheck> checks = new ArrayList<>();
-        min.forEach((metric, t) -> checks.add(bound("min", metric, ">=", t, candidate.get(metric), "lower bound")));
-        max.forEach((metric, t) -> checks.add(bound("max", metric, "<=", t, candidate.get(metric), "upper bound")));
+        boolean comparable = champion != null && champion.available();
+        min.forEach((metric, t) -> checks.add(bound("min", metric, ">=", t, candidate.get(metric), "lower bound", comparable)));
+        max.forEach((metric, t) -> checks.add(bound("max", metric, "<=", t, candidate.get(metric), "upper bound", comparable)));
         for (String name : beat) {
             Map<String, Double> metrics = baselines.getOrDefault(name, Map.of());
             Double base = metrics.get(baselineMetric);
@@ -204,7 +205,13 @@ public final class GatePolicy {
         return new GateDecision(passed, champion == null ? null : champion.version(), summary, List.copyOf(checks));
     }
 
-    private GateCheck bound(String kind, String metric, String op, double threshold, Double value, String bound) {
+    private GateCheck bound(String kind, String metric, String op, double threshold, Double value, String bound,
+                            boolean championComparable) {
+        if (value == null && metric.startsWith("churn@") && !championComparable) {
+            // churn is measured against the champion: without one (first run) nothing can churn
+            return new GateCheck(kind, metric, direction(metric), op, threshold, null, null, null, true,
+                    "no champion to compare with: no churn to bound");
+        }
         boolean ok = finite(value) && (op.equals(">=") ? value >= threshold : value <= threshold);
         String detail = value == null ? "the candidate has no metric " + metric
                 : String.format(Locale.ROOT, "%s %.4f is %s the %s %s", metric, value,

@@ -342,10 +342,14 @@ class GatePolicyTest {
         GateCheck tooMuch = p.decideAgainst(churny, Map.of(), null).checks().get(0);
         assertFalse(tooMuch.passed());
         assertTrue(tooMuch.detail().contains("above the upper bound"), tooMuch.detail());
-        // no champion, hence no churn: the bound fails rather than passing silently
+        // no champion (first run), hence nothing to churn against: the bound passes and says why
         GateDecision first = p.decideAgainst(Map.of("ndcg@10", 0.20), Map.of(), null);
-        assertFalse(first.passed());
-        assertTrue(first.checks().get(0).detail().contains("no metric churn@10"), first.checks().get(0).detail());
+        assertTrue(first.passed());
+        assertTrue(first.checks().get(0).detail().contains("no champion"), first.checks().get(0).detail());
+        // with a comparable champion a missing churn still fails
+        GateDecision missing = p.decideAgainst(Map.of("ndcg@10", 0.20), Map.of(), Champion.evaluated("v1", Map.of("ndcg@10", 0.2)));
+        assertFalse(missing.passed());
+        assertTrue(missing.checks().get(0).detail().contains("no metric churn@10"), missing.checks().get(0).detail());
         // configured through gate.max.churn@10 with the default lower-is-better list
         Gate g = new Gate(Map.of(), Map.of("churn@10", "0.5"), Map.of(), Map.of(), "false", "threshold", "ndcg@10",
                 List.of("logloss", "churn@10"), false);
