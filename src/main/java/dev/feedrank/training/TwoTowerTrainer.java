@@ -117,7 +117,7 @@ public final class TwoTowerTrainer {
         DjlRuntime.ensureOffline();
         TrainingSettings fixed = new TrainingSettings(epochs, s.batchSize(), s.learningRate(), s.embeddingDim(), s.idEmbeddingDim(),
                 s.seed(), s.earlyStoppingPatience(), s.lrPatience(), s.lrFactor(), s.logEveryBatches(), s.coldStartRate(),
-                s.technique(), s.selection());
+                s.technique(), s.selection(), s.outputNorm());
         ModelSpec spec = modelSpec(all, fixed);
         TrainingCheckpoint.Fingerprint base = TrainingCheckpoint.Fingerprint.of(fixed, spec, all);
         TrainingCheckpoint.Fingerprint fingerprint = new TrainingCheckpoint.Fingerprint(base.seed(), base.batchSize(),

@@ -175,6 +175,8 @@ class PipelineApiTest {
         try (BundleLoader.LoadedBundle bundle = new BundleLoader().load("models/" + version + "/", storage)) {
             Map<String, Object> refit = bundle.manifest().refit();
             assertEquals(true, refit.get("enabled"), () -> "manifest refit " + refit);
+            // the refit model is the selected architecture (the default softmax: unit-length outputs)
+            assertEquals("l2", bundle.manifest().dimensions().outputNorm());
             assertEquals("train+validation+test", refit.get("trainedOn"));
             int epochs = ((Number) refit.get("epochs")).intValue();
             assertTrue(epochs >= 1 && epochs <= 2, "refit epochs " + epochs);
