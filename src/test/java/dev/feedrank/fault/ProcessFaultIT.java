@@ -27,7 +27,9 @@ class ProcessFaultIT {
     static final String[] SETTINGS = {"--set", "synthetic.users=400", "--set", "synthetic.items=200",
             "--set", "synthetic.impressions=30000", "--set", "train.batch-size=512", "--set", "train.epochs=8",
             "--set", "train.early-stopping-patience=8", "--set", "train.log-every-batches=1",
-            "--set", "runs.heartbeat-seconds=1", "--set", "runs.stale-after-seconds=3"};
+            "--set", "runs.heartbeat-seconds=1", "--set", "runs.stale-after-seconds=3",
+            // the document's BCE technique: 17 rows per positive make its epochs long enough to be caught in the middle
+            "--set", "train.loss=bce", "--set", "train.cold-start-rate=0.5"};
 
     static Path fresh(String name) throws IOException {
         Path dir = ROOT.resolve(name);

@@ -82,6 +82,10 @@ class ReplicasIT {
         env.put("FEEDRANK_SYNTHETIC_ITEMS", "150");
         env.put("FEEDRANK_SYNTHETIC_IMPRESSIONS", "20000");
         env.put("FEEDRANK_TRAIN_EPOCHS", "1");
+        // the document's BCE technique (the default before the softmax): its epochs are long enough for the
+        // "long API run" below to still be running when the other replica is triggered
+        env.put("FEEDRANK_TRAIN_LOSS", "bce");
+        env.put("FEEDRANK_TRAIN_COLD_START_RATE", "0.5");
         env.put("FEEDRANK_TRAIN_BATCH_SIZE", "512");
         env.put("FEEDRANK_RUNS_HEARTBEAT_SECONDS", "1");
         env.put("FEEDRANK_RUNS_STALE_AFTER_SECONDS", "5");

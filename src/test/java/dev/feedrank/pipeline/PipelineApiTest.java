@@ -164,7 +164,7 @@ class PipelineApiTest {
     @Order(8)
     void refitCoversEveryEntity() throws Exception {
         // global-time with train.refit=auto: the exported model is trained on every interaction after selection
-        JsonPath run = RunApi.runToEnd("synthetic", RunApi.small("train.refit", "auto", "synthetic.users", "120",
+        JsonPath run = RunApi.runToEnd("synthetic", RunApi.small("train.refit", "auto", "train.loss", "in-batch-softmax", "train.cold-start-rate", "0", "synthetic.users", "120",
                 "synthetic.items", "60", "synthetic.impressions", "6000", "train.epochs", "2", "negatives.per-positive", "4",
                 "gate.min.auc", "off", "gate.beat-baseline", "false"));
         assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
