@@ -14,7 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Locale;
 
 /**
- * train: the two-tower model on the prepared dataset; the best checkpoint by validation AUC goes to S3, and so does
+ * train: the two-tower model on the prepared dataset; the best checkpoint by the selection metric goes to S3, and so does
  * the full training state after every epoch and when the run asks to stop ({@code last.state}). When a run finds
  * its {@code last.state} at the start of this stage (a resumed run), training continues from there.
  *
