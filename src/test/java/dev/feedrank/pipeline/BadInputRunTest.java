@@ -26,7 +26,8 @@ class BadInputRunTest {
     static Stream<Arguments> cases() {
         String ok = "user_id,item_id,timestamp\n1,10,1600000000\n2,11,1600000100\n";
         return Stream.of(
-                Arguments.of("non-numeric id", "user_id,item_id,timestamp\n1,10,1600000000\nabc,11,1600000100\n",
+                // ids are text (string ids are valid): a control character inside one is not
+                Arguments.of("control character in an id", "user_id,item_id,timestamp\n1,10,1600000000\na\u0001b,11,1600000100\n",
                         List.of("interactions.csv", "row 2", "user_id")),
                 Arguments.of("missing column", "user_id,timestamp\n1,1600000000\n",
                         List.of("interactions.csv", "item_id")),
@@ -41,7 +42,7 @@ class BadInputRunTest {
                 Arguments.of("duplicate header", "user_id,item_id,timestamp,item_id\n1,10,1600000000,10\n",
                         List.of("interactions.csv", "field item_id", "duplicate header")),
                 Arguments.of("negative id", "user_id,item_id,timestamp\n1,10,1600000000\n2,-11,1600000100\n",
-                        List.of("interactions.csv", "row 2", "item_id", "non-negative")),
+                        List.of("interactions.csv", "row 2", "item_id", "not a negative integer")),
                 Arguments.of("all-null feature column", ok + "#items.csv\nitem_id,quality\n10,\n11,\n",
                         List.of("items.csv", "quality", "all-null column")));
     }
