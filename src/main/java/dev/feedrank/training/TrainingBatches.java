@@ -45,7 +45,7 @@ final class TrainingBatches {
     /** View row -> train example index (pairs: the positives with at least one same-user negative). */
     private final int[] viewRows;
     private final int coldRow;
-    // per view row (pairs): where the positive's own sampled negatives start in train, and how many there are
+    // per view row (pairs): its candidate negatives' train indices, as a range of negList
     private final int[] negStart;
     private final int[] negCount;
     private final int[] negList;
@@ -67,22 +67,44 @@ final class TrainingBatches {
         this.coldRow = firstOov(data.users().vocabIndex());
         if (pairs) {
             // each positive is followed by the negatives sampled for it (NegativeSampler): a pair takes one of its
-            // own, so the negative obeys the sampler's rules at this positive's time (never an item not yet seen)
+            // own, so the negative obeys the sampler's rules at this positive's time (never an item not yet seen).
+            // Data not laid out that way (hand-built examples with observed negatives) falls back to any negative
+            // of the same user.
+            int[] userCount = new int[users];
+            for (int i = 0; i < train.size(); i++) if (train.click()[i] < 0.5f) userCount[train.user()[i]]++;
+            int[] userStart = new int[users + 1];
+            for (int u = 0; u < users; u++) userStart[u + 1] = userStart[u] + userCount[u];
+            int[] pool = new int[userStart[users]];
+            int[] fill = java.util.Arrays.copyOf(userStart, users);
+            for (int i = 0; i < train.size(); i++) if (train.click()[i] < 0.5f) pool[fill[train.user()[i]]++] = i;
             int positives = 0;
-            for (int i = 0; i < train.size(); i++) if (train.click()[i] >= 0.5f && ownNegatives(train, i) > 0) positives++;
+            long listSize = 0;
+            for (int i = 0; i < train.size(); i++) {
+                if (train.click()[i] < 0.5f) continue;
+                int own = ownNegatives(train, i);
+                int c = own > 0 ? own : userCount[train.user()[i]];
+                if (c == 0) continue;
+                positives++;
+                listSize += c;
+            }
             viewRows = new int[positives];
             negStart = new int[positives];
             negCount = new int[positives];
+            negList = new int[Math.toIntExact(listSize)];
             int k = 0;
+            int w = 0;
             for (int i = 0; i < train.size(); i++) {
                 if (train.click()[i] < 0.5f) continue;
-                int c = ownNegatives(train, i);
+                int own = ownNegatives(train, i);
+                int u = train.user()[i];
+                int c = own > 0 ? own : userCount[u];
                 if (c == 0) continue;
                 viewRows[k] = i;
-                negStart[k] = i + 1;
+                negStart[k] = w;
                 negCount[k++] = c;
+                if (own > 0) for (int j = 0; j < own; j++) negList[w++] = i + 1 + j;
+                else for (int j = userStart[u]; j < userStart[u + 1]; j++) negList[w++] = pool[j];
             }
-            negList = null;
         } else {
             negStart = negCount = negList = null;
             viewRows = null;
@@ -167,6 +189,7 @@ final class TrainingBatches {
                 float[] c = new float[negCount.length];
                 for (int r = 0; r < c.length; r++) c[r] = negCount[r];
                 userNegCount = m.create(c);
+                userNegList = m.create(TwoTowerTrainer.toLong(negList));
                 logQ = m.create(itemLogQ);
             }
         }
@@ -192,7 +215,7 @@ final class TrainingBatches {
             NDArray count = TwoTowerTrainer.attach(userNegCount.get(rows), bm);
             NDArray slot = bm.randomUniform(0f, 1f, shape).mul(count).floor()
                     .toType(DataType.INT64, false).minimum(count.sub(1f).toType(DataType.INT64, false));
-            NDArray negRow = slot.add(TwoTowerTrainer.attach(userNegStart.get(rows), bm));
+            NDArray negRow = TwoTowerTrainer.attach(userNegList.get(slot.add(TwoTowerTrainer.attach(userNegStart.get(rows), bm))), bm);
             NDArray negItem = TwoTowerTrainer.attach(trainItem.get(negRow), bm);
             if (useMined && mined != null) {
                 negItem = mix(u, negItem, null, TwoTowerTrainer.attach(trainTs.get(example), bm), bm, shape);
