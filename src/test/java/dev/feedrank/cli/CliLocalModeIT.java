@@ -36,7 +36,10 @@ class CliLocalModeIT {
             "--set", "synthetic.impressions=30000", "--set", "train.epochs=3", "--set", "train.batch-size=512",
             // tiny data, 3 epochs: the document's BCE technique beats popularity there, so runs promote; the default
             // softmax needs more data than this (docs/training.md) and the gate rightly rejects it here
-            "--set", "train.loss=bce", "--set", "train.cold-start-rate=0.5"};
+            "--set", "train.loss=bce", "--set", "train.cold-start-rate=0.5",
+            // no refit, so the second run's champion is comparable on the same data (a refit champion trained on the
+            // whole input, this run's test window included, and its change checks would not apply)
+            "--set", "train.refit=false"};
 
     @BeforeAll
     static void emptyFolder() throws IOException {

@@ -29,7 +29,7 @@ class ProcessFaultIT {
             "--set", "train.early-stopping-patience=8", "--set", "train.log-every-batches=1",
             "--set", "runs.heartbeat-seconds=1", "--set", "runs.stale-after-seconds=3",
             // the document's BCE technique: 17 rows per positive make its epochs long enough to be caught in the middle
-            "--set", "train.loss=bce", "--set", "train.cold-start-rate=0.5"};
+            "--set", "train.loss=bce", "--set", "train.cold-start-rate=0.5", "--set", "train.refit=false"};
 
     static Path fresh(String name) throws IOException {
         Path dir = ROOT.resolve(name);

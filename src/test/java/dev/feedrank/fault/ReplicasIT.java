@@ -86,6 +86,7 @@ class ReplicasIT {
         // "long API run" below to still be running when the other replica is triggered
         env.put("FEEDRANK_TRAIN_LOSS", "bce");
         env.put("FEEDRANK_TRAIN_COLD_START_RATE", "0.5");
+        env.put("FEEDRANK_TRAIN_REFIT", "false");
         env.put("FEEDRANK_TRAIN_BATCH_SIZE", "512");
         env.put("FEEDRANK_RUNS_HEARTBEAT_SECONDS", "1");
         env.put("FEEDRANK_RUNS_STALE_AFTER_SECONDS", "5");
