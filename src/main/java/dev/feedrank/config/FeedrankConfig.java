@@ -169,9 +169,13 @@ public interface FeedrankConfig {
          * Share of training examples shown as coming from a user unseen in training, with the item ID dropped to the
          * out-of-vocabulary bucket, so that new users and items get learned embeddings rather than random ones.
          */
+        /*
+         * Unset (auto): 0.5 with split.strategy=global-time, whose test window (like tomorrow's feed) holds users and
+         * items unseen in training, so their OOV rows must be trained; 0 with the per-user splits, where every judged
+         * user trained (docs/training.md has the evidence for both).
+         */
         @WithName("cold-start-rate")
-        @WithDefault("0.0")
-        double coldStartRate();
+        Optional<Double> coldStartRate();
 
         /**
          * What early stopping, the plateau LR schedule and the best checkpoint follow: {@code ndcg@10} (full-corpus

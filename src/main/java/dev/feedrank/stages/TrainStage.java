@@ -48,7 +48,7 @@ public class TrainStage implements Stage {
     @Override
     public void execute(StageContext ctx) throws Exception {
         PreparedDataset data = datasets.dataset(ctx);
-        TrainingSettings settings = TrainingSettings.from(ctx.config().train());
+        TrainingSettings settings = TrainingSettings.from(ctx.config());
         String checkpointKey = "runs/" + ctx.runId() + "/checkpoints/best.params";
         String stateKey = lastStateKey(ctx.runId());
         byte[] resumeFrom = null;

@@ -93,10 +93,25 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, i
         }
     }
 
+    /** The settings of a run: {@code train.*}, with the cold-start rate's default depending on the split strategy. */
+    public static TrainingSettings from(FeedrankConfig c) {
+        return from(c.train(), c.split().strategy());
+    }
+
+    /** {@code train.cold-start-rate} when set, else 0.5 for {@code global-time} and 0 for the per-user splits. */
+    public static double coldStartRate(FeedrankConfig.Train t, String splitStrategy) {
+        return t.coldStartRate().orElse(splitStrategy == null || splitStrategy.trim().equalsIgnoreCase("global-time") ? 0.5 : 0.0);
+    }
+
+    /** As a global-time run. */
     public static TrainingSettings from(FeedrankConfig.Train t) {
+        return from(t, "global-time");
+    }
+
+    public static TrainingSettings from(FeedrankConfig.Train t, String splitStrategy) {
         return new TrainingSettings(t.epochs(), t.batchSize(), t.learningRate(), t.embeddingDim(), t.idEmbeddingDim(),
                 t.seed(), t.earlyStoppingPatience(), t.lrPatience(), t.lrFactor(), t.logEveryBatches(),
-                t.coldStartRate(), Technique.from(t), new Selection(t.selectionMetric(), t.selectionUsers()),
+                coldStartRate(t, splitStrategy), Technique.from(t), new Selection(t.selectionMetric(), t.selectionUsers()),
                 outputNorm(t.outputNorm(), LossKind.parse(t.loss())));
     }
 

@@ -158,7 +158,7 @@ class TrainStageResumeTest {
         Map<String, Object> train = Map.ofEntries(Map.entry("epochs", 3), Map.entry("batchSize", 256),
                 Map.entry("learningRate", 1e-3), Map.entry("embeddingDim", 16), Map.entry("idEmbeddingDim", 8),
                 Map.entry("seed", 5L), Map.entry("earlyStoppingPatience", 5), Map.entry("lrPatience", 3),
-                Map.entry("lrFactor", 0.5), Map.entry("coldStartRate", 0.1), Map.entry("logEveryBatches", 1000),
+                Map.entry("lrFactor", 0.5), Map.entry("coldStartRate", java.util.Optional.of(0.1)), Map.entry("logEveryBatches", 1000),
                 Map.entry("loss", "bce"), Map.entry("posWeight", 2.0), Map.entry("margin", java.util.Optional.empty()),
                 Map.entry("temperature", java.util.Optional.of(1.0)), Map.entry("logqCorrection", true), Map.entry("removeAccidentalHits", true),
                 Map.entry("selectionMetric", "ndcg@10"), Map.entry("selectionUsers", 2000), Map.entry("outputNorm", "layernorm"),
@@ -170,6 +170,8 @@ class TrainStageResumeTest {
         return (FeedrankConfig) Proxy.newProxyInstance(FeedrankConfig.class.getClassLoader(), new Class<?>[] {FeedrankConfig.class},
                 (p, m, a) -> {
                     if (m.getName().equals("train")) return t;
+                    if (m.getName().equals("split")) return proxy(FeedrankConfig.Split.class, Map.of("strategy", "global-time",
+                            "testFraction", 0.2, "trainFraction", 0.8, "validationFraction", 0.1));
                     throw new UnsupportedOperationException(m.getName());
                 });
     }
