@@ -415,12 +415,7 @@ public final class TwoTowerTrainer {
 
     /** AUC of the model (evaluation mode) on the validation split. */
     public static double validationAuc(TwoTowerModel model, PreparedDataset data) {
-        Examples val = data.validation();
-        if (val.size() == 0) throw new IllegalArgumentException("the validation split is empty");
-        float[] u = model.embedUsers(data.users());
-        float[] i = model.embedItems(data.items());
-        float[] p = model.scores().task("click").probabilities(u, i, val);
-        return ClassificationMetrics.auc(p, val.click());
+        return validation(model, data, TrainingSettings.Selection.AUC, null)[0];
     }
 
     static NDArray attach(NDArray a, NDManager m) {
