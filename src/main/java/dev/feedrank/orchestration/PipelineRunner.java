@@ -53,10 +53,6 @@ public class PipelineRunner {
         return stages.stream().map(Stage::name).toList();
     }
 
-    public RunSummary execute(long runId, String dataset, FeedrankConfig config) {
-        return execute(runId, dataset, config, Map.of(), new RunControl(runId));
-    }
-
     /**
      * Executes a run whose pipeline lease the caller holds; the lease is released when the run ends.
      *
@@ -66,14 +62,16 @@ public class PipelineRunner {
                               Map<String, Map<String, String>> completed, RunControl control) {
         String pipeline = config.runs().pipeline();
         int leaseTtl = config.runs().staleAfterSeconds();
+        RunStore.Fence fence = new RunStore.Fence(pipeline, runId, control.fencingToken());
         store.markRunning(runId, owner);
-        Context ctx = new Context(runId, dataset, config, control);
+        Context ctx = new Context(runId, dataset, config, control, fence);
         ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, r -> {
             Thread t = new Thread(r, "run-" + runId + "-heartbeat");
             t.setDaemon(true);
             return t;
         });
-        timers.scheduleAtFixedRate(() -> beat(runId, pipeline, leaseTtl, control),
+        long[] lastRenewal = {System.nanoTime()};
+        timers.scheduleAtFixedRate(() -> beat(fence, leaseTtl, control, lastRenewal),
                 config.runs().heartbeatSeconds(), config.runs().heartbeatSeconds(), TimeUnit.SECONDS);
         Timer.Sample runTimer = Timer.start(meters);
         try {
@@ -92,7 +90,10 @@ public class PipelineRunner {
                 RunSummary failed = runStage(stage, ctx, timers, runTimer);
                 if (failed != null) return failed;
             }
-            store.finishRun(runId, RunStatus.SUCCEEDED, ctx.outcome, ctx.modelVersion, null);
+            if (!store.finishRun(fence, RunStatus.SUCCEEDED, ctx.outcome, ctx.modelVersion, null)) {
+                control.stop(RunControl.LEASE_LOST, "feedrank");
+                return superseded(ctx);
+            }
             meters.counter("feedrank.runs", "status", "SUCCEEDED").increment();
             runTimer.stop(meters.timer("feedrank.run.duration", "status", "SUCCEEDED"));
             LOG.infof("run %d: succeeded, outcome %s, model %s", runId, ctx.outcome, ctx.modelVersion);
@@ -107,7 +108,7 @@ public class PipelineRunner {
             }
             timers.shutdownNow();
             try {
-                store.releaseLease(pipeline, runId);
+                store.releaseLease(fence);
             } catch (RuntimeException e) {
                 LOG.warnf("run %d: releasing the pipeline lease failed (it expires in %d s): %s", runId, leaseTtl, e.getMessage());
             }
@@ -116,19 +117,32 @@ public class PipelineRunner {
         }
     }
 
-    private void beat(long runId, String pipeline, int leaseTtl, RunControl control) {
+    /**
+     * Renews the lease under the run's fencing token, then records the heartbeat and picks up stop requests. A renew
+     * refused (a newer holder took the lease) stops the local execution at once; so does a lease that could not be
+     * renewed for a whole TTL (the database unreachable: another process may have taken over by now).
+     */
+    private void beat(RunStore.Fence fence, int leaseTtl, RunControl control, long[] lastRenewal) {
+        long runId = fence.runId();
         try {
-            store.heartbeat(runId);
-            if (!store.renewLease(pipeline, runId, leaseTtl)) {
-                LOG.errorf("run %d: lost the lease of pipeline %s; stopping", runId, pipeline);
+            if (!store.renewLease(fence, leaseTtl)) {
+                LOG.errorf("run %d: lost the lease of pipeline %s (fencing token %d superseded or released); stopping",
+                        runId, fence.pipeline(), fence.token());
                 control.stop(RunControl.LEASE_LOST, "feedrank");
+                return;
             }
+            lastRenewal[0] = System.nanoTime();
+            store.heartbeat(runId);
             store.stopRequest(runId).ifPresent(r -> {
                 if (!control.stopRequested()) LOG.infof("run %d: %s requested by %s", runId, r[0], r[1]);
                 control.stop(r[0], r[1]);
             });
         } catch (RuntimeException e) {
             LOG.warnf("run %d: heartbeat failed: %s", runId, e.getMessage());
+            if (System.nanoTime() - lastRenewal[0] > TimeUnit.SECONDS.toNanos(leaseTtl)) {
+                LOG.errorf("run %d: the lease could not be renewed for %d s; stopping", runId, leaseTtl);
+                control.stop(RunControl.LEASE_LOST, "feedrank");
+            }
         }
     }
 
@@ -141,7 +155,7 @@ public class PipelineRunner {
         for (int attempt = 1; ; attempt++) {
             ctx.currentOutputs = new LinkedHashMap<>();
             ctx.currentStage = stage.name();
-            ctx.stageExecutionId = store.startStage(runId, stage.name());
+            ctx.stageExecutionId = store.startStage(ctx.fence, stage.name());
             Timer.Sample sample = Timer.start(meters);
             long t0 = System.nanoTime();
             Thread runThread = Thread.currentThread();
@@ -164,7 +178,13 @@ public class PipelineRunner {
                 return stopped(ctx, stage, failure, runTimer);
             }
             if (failure == null) {
-                store.finishStage(ctx.stageExecutionId, ctx.currentOutputs);
+                try {
+                    store.finishStage(ctx.stageExecutionId, ctx.currentOutputs);
+                } catch (FencedException e) {
+                    control.stop(RunControl.LEASE_LOST, "feedrank");
+                    sample.stop(meters.timer("feedrank.stage.duration", "stage", stage.name(), "status", "STOPPED"));
+                    return stopped(ctx, stage, e, runTimer);
+                }
                 sample.stop(meters.timer("feedrank.stage.duration", "stage", stage.name(), "status", "SUCCEEDED"));
                 ctx.artifacts.putAll(ctx.currentOutputs);
                 LOG.infof("run %d: stage %s succeeded in %d ms%s", runId, stage.name(), (System.nanoTime() - t0) / 1_000_000,
@@ -187,7 +207,7 @@ public class PipelineRunner {
             LOG.errorf(failure, "run %d: stage %s failed%s", runId, stage.name(),
                     attempt > 1 ? " after " + attempt + " attempts" : TransientErrors.isTransient(failure) ? "" : " (not retryable)");
             store.failStage(ctx.stageExecutionId, describe(failure), ctx.currentOutputs);
-            store.finishRun(runId, RunStatus.FAILED, null, ctx.modelVersion, error);
+            if (!store.finishRun(ctx.fence, RunStatus.FAILED, null, ctx.modelVersion, error)) return superseded(ctx);
             meters.counter("feedrank.runs", "status", "FAILED").increment();
             runTimer.stop(meters.timer("feedrank.run.duration", "status", "FAILED"));
             return new RunSummary(runId, RunStatus.FAILED, null, ctx.modelVersion, error);
@@ -218,7 +238,8 @@ public class PipelineRunner {
             }
             case RunControl.LEASE_LOST -> {
                 status = RunStatus.FAILED;
-                stageError = error = "interrupted: this process lost the pipeline lease";
+                stageError = error = "fenced: this execution lost the pipeline lease to a newer holder (fencing token "
+                        + ctx.fence.token() + "); it stopped without writing";
             }
             default -> {
                 status = RunStatus.FAILED;
@@ -231,10 +252,22 @@ public class PipelineRunner {
         }
         LOG.warnf("run %d: stopped (%s)%s%s", ctx.runId, error, stage == null ? " between stages" : " in stage " + stage.name(),
                 failure == null ? "" : ": " + describe(failure));
-        store.finishRun(ctx.runId, status, null, ctx.modelVersion, error);
+        if (!store.finishRun(ctx.fence, status, null, ctx.modelVersion, error)) return superseded(ctx);
         meters.counter("feedrank.runs", "status", status.name()).increment();
         runTimer.stop(meters.timer("feedrank.run.duration", "status", status.name()));
         return new RunSummary(ctx.runId, status, null, ctx.modelVersion, error);
+    }
+
+    /**
+     * This execution was superseded (a newer lease holder executes the run): the run row belongs to the new holder,
+     * so nothing is recorded on it; the summary is for the local caller only.
+     */
+    private RunSummary superseded(Context ctx) {
+        String error = "fenced: run " + ctx.runId + " is executed by a newer holder of the pipeline lease (this execution's "
+                + "fencing token " + ctx.fence.token() + " was superseded); this process stopped without recording its end";
+        LOG.warn(error);
+        meters.counter("feedrank.runs", "status", "FENCED").increment();
+        return new RunSummary(ctx.runId, RunStatus.FAILED, null, null, error);
     }
 
     static long backoffMillis(FeedrankConfig.Stages s, int attempt) {
@@ -269,6 +302,7 @@ public class PipelineRunner {
         private final String dataset;
         private final FeedrankConfig config;
         private final RunControl control;
+        private final RunStore.Fence fence;
         private final Map<String, String> artifacts = new LinkedHashMap<>();
         private final Map<Class<?>, Object> shared = new HashMap<>();
         private final List<AutoCloseable> resources = new ArrayList<>();
@@ -278,7 +312,8 @@ public class PipelineRunner {
         private String outcome;
         private String modelVersion;
 
-        Context(long runId, String dataset, FeedrankConfig config, RunControl control) {
+        Context(long runId, String dataset, FeedrankConfig config, RunControl control, RunStore.Fence fence) {
+            this.fence = fence;
             this.runId = runId;
             this.dataset = dataset;
             this.config = config;
@@ -312,13 +347,29 @@ public class PipelineRunner {
         }
 
         @Override
+        public void checkFence() {
+            try {
+                store.assertFence(fence);
+            } catch (FencedException e) {
+                LOG.errorf("run %d %s: %s", runId, currentStage, e.getMessage());
+                control.stop(RunControl.LEASE_LOST, "feedrank");
+                throw e;
+            }
+        }
+
+        /** A superseded execution adds no more rows to the run (its successor records its own). */
+        private boolean fenced() {
+            return RunControl.LEASE_LOST.equals(control.reason());
+        }
+
+        @Override
         public void metric(String subject, String name, double value, String split, Integer epoch) {
-            store.metric(runId, currentStage, subject, name, value, split, epoch);
+            if (!fenced()) store.metric(runId, currentStage, subject, name, value, split, epoch);
         }
 
         @Override
         public void metric(String subject, String name, double value, String split, double ciLow, double ciHigh) {
-            store.metric(runId, currentStage, subject, name, value, split, null, ciLow, ciHigh);
+            if (!fenced()) store.metric(runId, currentStage, subject, name, value, split, null, ciLow, ciHigh);
         }
 
         @Override

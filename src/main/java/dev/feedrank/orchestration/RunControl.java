@@ -13,16 +13,26 @@ public final class RunControl {
     public static final String LEASE_LOST = "lease-lost";
 
     private final long runId;
+    private final long fencingToken;
     private volatile String reason;
     private volatile String by;
     private volatile boolean finished;
 
-    public RunControl(long runId) {
+    /**
+     * @param fencingToken the token of the pipeline lease acquisition this execution runs under; writes that matter
+     *                     are refused once a newer acquisition exists
+     */
+    public RunControl(long runId, long fencingToken) {
         this.runId = runId;
+        this.fencingToken = fencingToken;
     }
 
     public long runId() {
         return runId;
+    }
+
+    public long fencingToken() {
+        return fencingToken;
     }
 
     /** The first request wins; later ones are ignored. */

@@ -41,6 +41,8 @@ public class RunLauncher {
     private final MeterRegistry meters;
     private final String owner = ProcessIdentity.id();
     private final Map<Long, RunControl> active = new ConcurrentHashMap<>();
+    /** The fencing token of this process's latest lease acquisition per run, taken by the execution that follows. */
+    private final Map<Long, Long> leaseTokens = new ConcurrentHashMap<>();
     /** Runs executing in this JVM (across launcher instances), for services that must outlive them at shutdown. */
     private static final java.util.concurrent.atomic.AtomicInteger EXECUTING = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -151,7 +153,9 @@ public class RunLauncher {
     }
 
     private RunSummary execute(long runId, String dataset, FeedrankConfig config, Map<String, Map<String, String>> completed) {
-        RunControl control = new RunControl(runId);
+        Long token = leaseTokens.remove(runId);
+        if (token == null) throw new IllegalStateException("run " + runId + " executes without its pipeline lease");
+        RunControl control = new RunControl(runId, token);
         active.put(runId, control);
         EXECUTING.incrementAndGet();
         try {
@@ -161,8 +165,9 @@ public class RunLauncher {
         } catch (Throwable e) {
             LOG.errorf(e, "run %d: runner crashed", runId);
             try {
-                store.finishRun(runId, RunStatus.FAILED, null, null, "runner crashed: " + e);
-                store.releaseLease(config.runs().pipeline(), runId);
+                RunStore.Fence fence = new RunStore.Fence(config.runs().pipeline(), runId, token);
+                store.finishRun(fence, RunStatus.FAILED, null, null, "runner crashed: " + e);
+                store.releaseLease(fence);
             } catch (RuntimeException again) {
                 LOG.errorf("run %d: could not record the crash (%s); the reaper will mark it interrupted", runId, again.getMessage());
             }
@@ -181,7 +186,7 @@ public class RunLauncher {
     private Optional<RunSummary> admit(long runId, FeedrankConfig config, boolean mayWait, boolean resuming) {
         String pipeline = config.runs().pipeline();
         int ttl = config.runs().staleAfterSeconds();
-        if (store.tryAcquireLease(pipeline, runId, owner, ttl)) return Optional.empty();
+        if (acquire(pipeline, runId, ttl)) return Optional.empty();
         Optional<Long> holder = store.leaseHolder(pipeline);
         String policy = config.runs().concurrencyPolicy().toLowerCase(Locale.ROOT);
         if (policy.equals("replace") && holder.isPresent() && holder.get() != runId) {
@@ -193,7 +198,7 @@ public class RunLauncher {
             if (!mayWait) return Optional.empty();
             long deadline = System.currentTimeMillis() + config.runs().replaceWaitSeconds() * 1000L;
             while (System.currentTimeMillis() < deadline) {
-                if (store.tryAcquireLease(pipeline, runId, owner, ttl)) return Optional.empty();
+                if (acquire(pipeline, runId, ttl)) return Optional.empty();
                 store.heartbeat(runId);
                 try {
                     Thread.sleep(250);
@@ -208,6 +213,13 @@ public class RunLauncher {
         String who = holder.map(h -> "another run is in progress (run " + h + " holds the pipeline lease)")
                 .orElse("another run is in progress");
         return Optional.of(skip(runId, who + "; concurrency policy " + policy, resuming));
+    }
+
+    /** Takes the lease; the acquisition's fencing token goes to the execution that follows. */
+    private boolean acquire(String pipeline, long runId, int ttl) {
+        java.util.OptionalLong token = store.tryAcquireLease(pipeline, runId, owner, ttl);
+        token.ifPresent(t -> leaseTokens.put(runId, t));
+        return token.isPresent();
     }
 
     private RunSummary skip(long runId, String why, boolean resuming) {

@@ -14,9 +14,20 @@ public interface RunStore {
 
     void heartbeat(long runId);
 
-    /** Starts a new attempt of a stage; returns the stage execution's id. */
-    long startStage(long runId, String stage);
+    /**
+     * One execution of a run under the pipeline lease: the lease's {@code token} was handed out by the acquisition
+     * that started this execution; a later acquisition (another process resuming the run) has a higher token.
+     */
+    record Fence(String pipeline, long runId, long token) {
+    }
 
+    /** Starts a new attempt of a stage under the fence (its token is recorded); returns the stage execution's id. */
+    long startStage(Fence fence, String stage);
+
+    /**
+     * Ends a stage attempt as SUCCEEDED, in one transaction with a check of the attempt's fencing token against the
+     * lease: a superseded execution's success is refused with {@link FencedException}.
+     */
     void finishStage(long stageExecutionId, Map<String, String> outputs);
 
     void failStage(long stageExecutionId, String error, Map<String, String> outputs);
@@ -33,7 +44,14 @@ public interface RunStore {
 
     void finishRun(long runId, RunStatus status, String outcome, String modelVersion, String error);
 
-    /** Marks RUNNING (and QUEUED) runs whose heartbeat is older than the instant as FAILED with reason interrupted; returns their ids. */
+    /** Ends the run only while the fence holds (no newer lease holder); false (nothing written) otherwise. */
+    boolean finishRun(Fence fence, RunStatus status, String outcome, String modelVersion, String error);
+
+    /**
+     * Marks RUNNING (and QUEUED) runs whose heartbeat is older than the instant as FAILED with reason interrupted;
+     * returns their ids. The rows are locked ({@code FOR UPDATE SKIP LOCKED}) and the stale condition re-checked, so
+     * a run whose heartbeat or status changes meanwhile is left alone, and two reapers never reap the same run twice.
+     */
     List<Long> interruptStaleRuns(Instant heartbeatBefore);
 
     /** What resuming needs of a stored run. */
@@ -54,13 +72,24 @@ public interface RunStore {
     /** A run that will not execute (the pipeline is busy): SKIPPED with the reason. */
     void markSkipped(long runId, String note);
 
-    /** Takes the pipeline's lease for a run unless another live run holds it. */
-    boolean tryAcquireLease(String pipeline, long runId, String holder, int ttlSeconds);
+    /**
+     * Takes the pipeline's lease for a run unless it is held and unexpired (by another run, or by the same run in
+     * another process). Each acquisition increments the lease's fencing token and returns it; empty when refused.
+     */
+    java.util.OptionalLong tryAcquireLease(String pipeline, long runId, String holder, int ttlSeconds);
 
-    /** Extends the lease; false when this run no longer holds it. */
-    boolean renewLease(String pipeline, long runId, int ttlSeconds);
+    /** Extends the lease; false when the fence no longer holds it (a newer acquisition, or released). */
+    boolean renewLease(Fence fence, int ttlSeconds);
 
-    void releaseLease(String pipeline, long runId);
+    /** Frees the lease if the fence still holds it (a superseded execution never frees its successor's lease). */
+    void releaseLease(Fence fence);
+
+    /**
+     * Throws {@link FencedException} when a newer holder took the lease since the fence's acquisition. Joins the
+     * caller's transaction when there is one, locking the lease row until it ends: a write in that transaction (an
+     * alias move) cannot interleave with a new acquisition.
+     */
+    void assertFence(Fence fence);
 
     /** The run holding an unexpired lease on the pipeline, if any. */
     Optional<Long> leaseHolder(String pipeline);

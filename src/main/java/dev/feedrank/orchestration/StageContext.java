@@ -52,6 +52,15 @@ public interface StageContext {
         return false;
     }
 
+    /**
+     * Checks that this execution still holds the pipeline lease under its fencing token; throws
+     * {@link FencedException} (and asks the run to stop) when a newer holder took it. Call it right before every
+     * write that matters (checkpoints, bundle, alias move, publish): a superseded execution must not write. Called
+     * within a transaction, it joins it and keeps the lease row locked until it commits.
+     */
+    default void checkFence() {
+    }
+
     /** Records whether prepare-data reused a cached prepared dataset. */
     default void cacheHit(boolean hit) {
     }

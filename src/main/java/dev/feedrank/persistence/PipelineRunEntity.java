@@ -45,4 +45,7 @@ public class PipelineRunEntity extends PanacheEntityBase {
     public int resumeCount;
     @Column(name = "cache_hit")
     public Boolean cacheHit;
+    /** The model version id this run exports, fixed by its first export attempt. */
+    @Column(name = "export_version")
+    public String exportVersion;
 }

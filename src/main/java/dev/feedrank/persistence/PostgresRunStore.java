@@ -2,6 +2,8 @@ package dev.feedrank.persistence;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.feedrank.orchestration.FencedException;
+import dev.feedrank.orchestration.NonRetryable;
 import dev.feedrank.orchestration.RunStatus;
 import dev.feedrank.orchestration.RunStore;
 import dev.feedrank.orchestration.TransientErrors;
@@ -28,26 +30,70 @@ public class PostgresRunStore implements RunStore {
         this.json = json;
     }
 
+    /** A bookkeeping call that failed after the store's own retries: the stage attempt must not retry it again. */
+    static final class BookkeepingException extends RuntimeException implements NonRetryable {
+        BookkeepingException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** A failure inside the transaction's work, before commit: the transaction was rolled back, nothing was written. */
+    private static final class BeforeCommit extends RuntimeException {
+        BeforeCommit(RuntimeException cause) {
+            super(cause);
+        }
+    }
+
+    private static final long[] BACKOFF_MS = {250, 1000, 2000, 4000};
+
     /**
-     * Each call is its own transaction; a transient database error (connection dropped, backend terminated,
-     * database restarting) is retried on a fresh connection, so a blip does not fail the run's bookkeeping.
+     * The one retry policy of bookkeeping. Each call is its own transaction; a transient database error (connection
+     * dropped, backend terminated, database restarting) is retried on a fresh connection only when repeating the call
+     * cannot write twice: the call is idempotent (an update to fixed values, a conditional insert), or it failed
+     * before commit (rolled back for sure). A non-idempotent insert whose commit failed (it may have committed) is
+     * never repeated. A transient error left after this is a {@link BookkeepingException} ({@link NonRetryable}), so
+     * the stage attempt loop does not multiply these attempts by its own.
      */
-    private static <T> T inTx(java.util.concurrent.Callable<T> work) {
-        long[] backoffMs = {250, 1000, 2000, 4000};
+    private static <T> T inTx(boolean idempotent, java.util.concurrent.Callable<T> work) {
         for (int attempt = 0; ; attempt++) {
+            RuntimeException failure;
+            boolean beforeCommit = false;
             try {
-                return QuarkusTransaction.requiringNew().call(work);
+                return QuarkusTransaction.requiringNew().call(() -> {
+                    try {
+                        return work.call();
+                    } catch (RuntimeException e) {
+                        throw new BeforeCommit(e);
+                    }
+                });
             } catch (RuntimeException e) {
-                if (attempt >= backoffMs.length || !TransientErrors.isTransient(e)) throw e;
-                LOG.warnf("database call failed (%s); retrying in %d ms", e.getMessage(), backoffMs[attempt]);
-                try {
-                    Thread.sleep(backoffMs[attempt]);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
+                failure = e;
+                for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                    if (t instanceof BeforeCommit b) {
+                        failure = (RuntimeException) b.getCause();
+                        beforeCommit = true;
+                        break;
+                    }
                 }
             }
+            if (!TransientErrors.isTransient(failure)) throw failure;
+            if (attempt >= BACKOFF_MS.length || !(idempotent || beforeCommit)) {
+                throw new BookkeepingException("database call failed" + (idempotent || beforeCommit ? " after " + (attempt + 1)
+                        + " attempts" : " at commit (not repeated: it may have been written)") + ": " + failure.getMessage(), failure);
+            }
+            LOG.warnf("database call failed (%s); retrying in %d ms", failure.getMessage(), BACKOFF_MS[attempt]);
+            try {
+                Thread.sleep(BACKOFF_MS[attempt]);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw failure;
+            }
         }
+    }
+
+    /** An idempotent call (safe to repeat whatever happened to an earlier try). */
+    private static <T> T inTx(java.util.concurrent.Callable<T> work) {
+        return inTx(true, work);
     }
 
     private static void inTxRun(Runnable work) {
@@ -57,9 +103,14 @@ public class PostgresRunStore implements RunStore {
         });
     }
 
+    /** A non-idempotent call (an insert, an increment): repeated only when it failed before commit. */
+    private static <T> T insertTx(java.util.concurrent.Callable<T> work) {
+        return inTx(false, work);
+    }
+
     @Override
     public long createRun(String pipeline, Trigger trigger, String dataset, String configSnapshot, RunStatus status, String note) {
-        return inTx(() -> {
+        return insertTx(() -> {
             PipelineRunEntity run = new PipelineRunEntity();
             run.pipeline = pipeline;
             run.trigger = trigger.dbValue();
@@ -94,13 +145,15 @@ public class PostgresRunStore implements RunStore {
     }
 
     @Override
-    public long startStage(long runId, String stage) {
-        return inTx(() -> {
+    public long startStage(Fence fence, String stage) {
+        long runId = fence.runId();
+        return insertTx(() -> {
             Integer last = StageExecutionEntity.getEntityManager()
                     .createQuery("select max(s.attempt) from StageExecutionEntity s where s.runId = ?1 and s.stage = ?2", Integer.class)
                     .setParameter(1, runId).setParameter(2, stage).getSingleResult();
             StageExecutionEntity e = new StageExecutionEntity();
             e.runId = runId;
+            e.fencingToken = fence.token();
             e.stage = stage;
             e.attempt = last == null ? 1 : last + 1;
             e.status = "RUNNING";
@@ -112,7 +165,39 @@ public class PostgresRunStore implements RunStore {
 
     @Override
     public void finishStage(long id, Map<String, String> outputs) {
-        end(id, "SUCCEEDED", null, outputs);
+        inTxRun(() -> {
+            StageExecutionEntity e = StageExecutionEntity.findById(id);
+            if (e.fencingToken != null) {
+                String pipeline = PipelineRunEntity.<PipelineRunEntity>findById(e.runId).pipeline;
+                long current = lockedToken(pipeline);
+                if (current != e.fencingToken) {
+                    throw new FencedException("stage " + e.stage + " of run " + e.runId + " ran under fencing token "
+                            + e.fencingToken + " but the pipeline lease was taken since (token " + current
+                            + "); its success is not recorded");
+                }
+            }
+            endEntity(e, "SUCCEEDED", null, outputs);
+        });
+    }
+
+    /** The lease's current fencing token, the row locked (shared) until the transaction ends; 0 without a lease row. */
+    private static long lockedToken(String pipeline) {
+        List<?> rows = PipelineRunEntity.getEntityManager().createNativeQuery(
+                "select fencing_token from pipeline_lease where pipeline = ?1 for share")
+                .setParameter(1, pipeline).getResultList();
+        return rows.isEmpty() ? 0 : ((Number) rows.get(0)).longValue();
+    }
+
+    @Override
+    public void assertFence(Fence fence) {
+        // joins the caller's transaction (the lock then lasts until its commit), or runs in one of its own
+        QuarkusTransaction.joiningExisting().run(() -> {
+            long current = lockedToken(fence.pipeline());
+            if (current != fence.token()) {
+                throw new FencedException("run " + fence.runId() + ": this execution (fencing token " + fence.token()
+                        + ") was superseded by a newer holder of the pipeline lease (token " + current + "); write refused");
+            }
+        });
     }
 
     @Override
@@ -121,14 +206,15 @@ public class PostgresRunStore implements RunStore {
     }
 
     private void end(long id, String status, String error, Map<String, String> outputs) {
-        inTxRun(() -> {
-            StageExecutionEntity e = StageExecutionEntity.findById(id);
-            e.status = status;
-            e.error = error;
-            e.finishedAt = Instant.now();
-            e.durationMs = e.finishedAt.toEpochMilli() - e.startedAt.toEpochMilli();
-            e.outputs = toJson(outputs);
-        });
+        inTxRun(() -> endEntity(StageExecutionEntity.findById(id), status, error, outputs));
+    }
+
+    private void endEntity(StageExecutionEntity e, String status, String error, Map<String, String> outputs) {
+        e.status = status;
+        e.error = error;
+        e.finishedAt = Instant.now();
+        e.durationMs = e.finishedAt.toEpochMilli() - e.startedAt.toEpochMilli();
+        e.outputs = toJson(outputs);
     }
 
     @Override
@@ -145,7 +231,7 @@ public class PostgresRunStore implements RunStore {
     @Override
     public void metric(long runId, String stage, String subject, String name, double value, String split, Integer epoch,
                        Double ciLow, Double ciHigh) {
-        inTxRun(() -> {
+        insertTx(() -> {
             RunMetricEntity m = new RunMetricEntity();
             m.runId = runId;
             m.stage = stage;
@@ -157,18 +243,29 @@ public class PostgresRunStore implements RunStore {
             m.ciLow = ciLow;
             m.ciHigh = ciHigh;
             m.persist();
+            return null;
         });
     }
 
     @Override
     public void finishRun(long runId, RunStatus status, String outcome, String modelVersion, String error) {
-        inTxRun(() -> {
-            PipelineRunEntity run = PipelineRunEntity.findById(runId);
-            run.status = status.name();
-            run.outcome = outcome;
-            run.modelVersion = modelVersion;
-            run.error = error;
-            run.finishedAt = Instant.now();
+        inTxRun(() -> finishEntity(PipelineRunEntity.findById(runId), status, outcome, modelVersion, error));
+    }
+
+    private static void finishEntity(PipelineRunEntity run, RunStatus status, String outcome, String modelVersion, String error) {
+        run.status = status.name();
+        run.outcome = outcome;
+        run.modelVersion = modelVersion;
+        run.error = error;
+        run.finishedAt = Instant.now();
+    }
+
+    @Override
+    public boolean finishRun(Fence fence, RunStatus status, String outcome, String modelVersion, String error) {
+        return inTx(() -> {
+            if (lockedToken(fence.pipeline()) != fence.token()) return false;
+            finishEntity(PipelineRunEntity.findById(fence.runId()), status, outcome, modelVersion, error);
+            return true;
         });
     }
 
@@ -176,16 +273,21 @@ public class PostgresRunStore implements RunStore {
     public List<Long> interruptStaleRuns(Instant heartbeatBefore) {
         return inTx(() -> {
             Instant now = Instant.now();
-            List<PipelineRunEntity> stale = PipelineRunEntity.list("(status = 'RUNNING' or status = 'QUEUED') "
-                    + "and coalesce(heartbeatAt, createdAt) < ?1", heartbeatBefore);
+            // lock the stale rows, skipping rows another transaction holds (a heartbeat, a resume, another reaper);
+            // the condition is evaluated again on the locked row, so a heartbeat committed meanwhile keeps it alive
+            @SuppressWarnings("unchecked")
+            List<Number> stale = PipelineRunEntity.getEntityManager().createNativeQuery(
+                    "select id from pipeline_run where status in ('RUNNING', 'QUEUED') "
+                            + "and coalesce(heartbeat_at, created_at) < ?1 order by id for update skip locked")
+                    .setParameter(1, java.time.OffsetDateTime.ofInstant(heartbeatBefore, java.time.ZoneOffset.UTC))
+                    .getResultList();
             List<Long> ids = new ArrayList<>();
-            for (PipelineRunEntity r : stale) {
+            for (Number n : stale) {
+                long id = n.longValue();
                 StageExecutionEntity.update("status = 'FAILED', error = 'interrupted', finishedAt = ?1 "
-                        + "where status = 'RUNNING' and runId = ?2", now, r.id);
-                r.status = "FAILED";
-                r.error = "interrupted";
-                r.finishedAt = now;
-                ids.add(r.id);
+                        + "where status = 'RUNNING' and runId = ?2", now, id);
+                PipelineRunEntity.update("status = 'FAILED', error = 'interrupted', finishedAt = ?1 where id = ?2", now, id);
+                ids.add(id);
             }
             return ids;
         });
@@ -214,7 +316,7 @@ public class PostgresRunStore implements RunStore {
 
     @Override
     public void markResumed(long runId) {
-        inTxRun(() -> PipelineRunEntity.update("status = 'QUEUED', error = null, "
+        insertTx(() -> PipelineRunEntity.update("status = 'QUEUED', error = null, "
                 + "finishedAt = null, stopRequested = null, stopRequestedBy = null, heartbeatAt = ?1, "
                 + "resumeCount = resumeCount + 1 where id = ?2", Instant.now(), runId));
     }
@@ -231,31 +333,37 @@ public class PostgresRunStore implements RunStore {
     }
 
     @Override
-    public boolean tryAcquireLease(String pipeline, long runId, String holder, int ttlSeconds) {
-        return inTx(() -> !PipelineRunEntity.getEntityManager().createNativeQuery(
-                "insert into pipeline_lease (pipeline, run_id, holder, acquired_at, expires_at) "
-                        + "values (?1, ?2, ?3, now(), now() + make_interval(secs => ?4)) "
+    public java.util.OptionalLong tryAcquireLease(String pipeline, long runId, String holder, int ttlSeconds) {
+        // repeating it is safe: the same run and holder take the lease again (a new token, nothing ran under the old)
+        List<?> rows = inTx(() -> PipelineRunEntity.getEntityManager().createNativeQuery(
+                "insert into pipeline_lease (pipeline, run_id, holder, acquired_at, expires_at, fencing_token) "
+                        + "values (?1, ?2, ?3, now(), now() + make_interval(secs => ?4), 1) "
                         + "on conflict (pipeline) do update set run_id = excluded.run_id, holder = excluded.holder, "
-                        + "acquired_at = excluded.acquired_at, expires_at = excluded.expires_at "
+                        + "acquired_at = excluded.acquired_at, expires_at = excluded.expires_at, "
+                        + "fencing_token = pipeline_lease.fencing_token + 1 "
                         + "where pipeline_lease.run_id is null or pipeline_lease.expires_at < now() "
-                        + "or pipeline_lease.run_id = excluded.run_id "
-                        + "returning run_id")
+                        + "or (pipeline_lease.run_id = excluded.run_id and pipeline_lease.holder = excluded.holder) "
+                        + "returning fencing_token")
                 .setParameter(1, pipeline).setParameter(2, runId).setParameter(3, holder).setParameter(4, (double) ttlSeconds)
-                .getResultList().isEmpty());
+                .getResultList());
+        return rows.isEmpty() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(((Number) rows.get(0)).longValue());
     }
 
     @Override
-    public boolean renewLease(String pipeline, long runId, int ttlSeconds) {
+    public boolean renewLease(Fence fence, int ttlSeconds) {
         return inTx(() -> PipelineRunEntity.getEntityManager().createNativeQuery(
-                "update pipeline_lease set expires_at = now() + make_interval(secs => ?1) where pipeline = ?2 and run_id = ?3")
-                .setParameter(1, (double) ttlSeconds).setParameter(2, pipeline).setParameter(3, runId).executeUpdate() == 1);
+                "update pipeline_lease set expires_at = now() + make_interval(secs => ?1) "
+                        + "where pipeline = ?2 and run_id = ?3 and fencing_token = ?4")
+                .setParameter(1, (double) ttlSeconds).setParameter(2, fence.pipeline()).setParameter(3, fence.runId())
+                .setParameter(4, fence.token()).executeUpdate() == 1);
     }
 
     @Override
-    public void releaseLease(String pipeline, long runId) {
+    public void releaseLease(Fence fence) {
         inTxRun(() -> PipelineRunEntity.getEntityManager().createNativeQuery(
-                "update pipeline_lease set run_id = null, holder = null, expires_at = now() where pipeline = ?1 and run_id = ?2")
-                .setParameter(1, pipeline).setParameter(2, runId).executeUpdate());
+                "update pipeline_lease set run_id = null, holder = null, expires_at = now() "
+                        + "where pipeline = ?1 and run_id = ?2 and fencing_token = ?3")
+                .setParameter(1, fence.pipeline()).setParameter(2, fence.runId()).setParameter(3, fence.token()).executeUpdate());
     }
 
     @Override
@@ -325,7 +433,7 @@ public class PostgresRunStore implements RunStore {
 
     @Override
     public boolean claimTick(String pipeline, Instant fireTime, String by) {
-        return inTx(() -> PipelineRunEntity.getEntityManager().createNativeQuery(
+        return insertTx(() -> PipelineRunEntity.getEntityManager().createNativeQuery(
                 "insert into schedule_tick (pipeline, fire_time, claimed_by) values (?1, ?2, ?3) on conflict do nothing")
                 .setParameter(1, pipeline).setParameter(2, java.time.OffsetDateTime.ofInstant(fireTime, java.time.ZoneOffset.UTC))
                 .setParameter(3, by).executeUpdate() == 1);

@@ -25,4 +25,7 @@ public class StageExecutionEntity extends PanacheEntityBase {
     public String error;
     public String outputs;
     public String progress;
+    /** The pipeline lease's fencing token this attempt ran under. */
+    @Column(name = "fencing_token")
+    public Long fencingToken;
 }

@@ -3,6 +3,7 @@ package dev.feedrank.registry;
 import dev.feedrank.persistence.AliasHistoryEntity;
 import dev.feedrank.persistence.ModelAliasEntity;
 import dev.feedrank.persistence.ModelVersionEntity;
+import dev.feedrank.persistence.PipelineRunEntity;
 import dev.feedrank.persistence.RunMetricEntity;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,8 +36,29 @@ public class ModelRegistry {
                             boolean automatic, String action, boolean forced) {
     }
 
+    /**
+     * The model version id of a run's export: the first call fixes it (stored with the run), every later call (a
+     * retried or resumed export) returns the same id, so an export never leaves a second version behind.
+     */
+    public String exportVersion(long runId, String proposed) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            PipelineRunEntity.update("exportVersion = coalesce(exportVersion, ?1) where id = ?2", proposed, runId);
+            return PipelineRunEntity.<PipelineRunEntity>findById(runId).exportVersion;
+        });
+    }
+
+    /**
+     * Registers a run's version; registering the same version for the same run again (a retried or resumed export)
+     * is a no-op, the same version id from another run a conflict.
+     */
     public void register(String version, long runId, String bundlePrefix, String dataHash, boolean gatePassed) {
         QuarkusTransaction.requiringNew().run(() -> {
+            ModelVersionEntity existing = ModelVersionEntity.findById(version, LockModeType.PESSIMISTIC_WRITE);
+            if (existing != null) {
+                if (existing.runId == runId) return;
+                throw new RegistryException(RegistryException.Kind.CONFLICT, "model version " + version
+                        + " already belongs to run " + existing.runId);
+            }
             ModelVersionEntity v = new ModelVersionEntity();
             v.version = version;
             v.runId = runId;
@@ -46,6 +68,36 @@ public class ModelRegistry {
             v.gatePassed = gatePassed;
             v.createdAt = Instant.now();
             v.persist();
+        });
+    }
+
+    /** What {@link #promoteIfChampion} did. */
+    public record Promotion(boolean promoted, boolean alreadyDone, String current) {
+    }
+
+    /**
+     * The gate's promotion, a compare-and-set: moves {@code alias} to a run's version only if it still points at
+     * {@code expected} (the champion the run's evaluate compared against; null = no version yet), in one transaction
+     * with the history row and with {@code fence} (the run's lease check, which joins the transaction and locks the
+     * lease row until commit). If an operator moved the alias meanwhile, nothing moves ({@code promoted} false,
+     * {@code current} says where the alias points). A move this run already made (a retried or resumed export) is
+     * reported as done and not repeated: no second history row.
+     */
+    public Promotion promoteIfChampion(String alias, String version, long runId, String expected, String actor,
+                                       String reason, Runnable fence) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            ModelVersionEntity v = ModelVersionEntity.findById(version);
+            if (v == null) throw new RegistryException(RegistryException.Kind.NOT_FOUND, "unknown model version " + version);
+            ModelAliasEntity a = ModelAliasEntity.findById(alias, LockModeType.PESSIMISTIC_WRITE);
+            String current = a == null ? null : a.version;
+            if (AliasHistoryEntity.count("alias = ?1 and toVersion = ?2 and runId = ?3 and automatic = true",
+                    alias, version, runId) > 0) {
+                return new Promotion(true, true, current);
+            }
+            if (!java.util.Objects.equals(current, expected)) return new Promotion(false, false, current);
+            fence.run();
+            move(alias, v, runId, actor, reason, true, false, "promote");
+            return new Promotion(true, false, version);
         });
     }
 

@@ -33,6 +33,11 @@ import java.util.Map;
 @ApplicationScoped
 public class ExportStage implements Stage {
 
+    /** The check appended when production moved between evaluate and export (the promotion's compare-and-set failed). */
+    public static final String CHAMPION_UNCHANGED = "champion-unchanged";
+    /** The outcome of a run whose gate passed but whose champion was replaced meanwhile: its version stays a candidate. */
+    public static final String STALE_CHAMPION = "STALE_CHAMPION";
+
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
     private final ObjectStorage storage;
@@ -98,12 +103,14 @@ public class ExportStage implements Stage {
         }
         EvaluateStage.Evaluation eval = results.get(ctx, EvaluateStage.RESULT, EvaluateStage.Evaluation.class);
         GateDecision gate = results.get(ctx, GateStage.RESULT, GateDecision.class);
-        String version = "v" + ctx.runId() + "-" + ZonedDateTime.now(ZoneOffset.UTC).format(STAMP);
+        // fixed by the run's first export attempt: a retry or a resume writes and registers the same version
+        String version = registry.exportVersion(ctx.runId(), "v" + ctx.runId() + "-" + ZonedDateTime.now(ZoneOffset.UTC).format(STAMP));
         Map<String, Object> training = new LinkedHashMap<>(RunConfigFactory.masked(RunConfigFactory.describe(ctx.config())));
         Map<String, Object> gateJson = new LinkedHashMap<>();
         gateJson.put("passed", gate.passed());
         gateJson.put("summary", gate.summary());
         gateJson.put("checks", gate.checks());
+        ctx.checkFence(); // a superseded execution of this run writes no bundle
         List<String> keys = new BundleExporter().export(new BundleExporter.Request(version, ctx.runId(), codeVersion,
                 model, data, training, eval.model(), eval.baseline(), gateJson, refit), storage);
         for (String key : keys) ctx.artifact(key.substring(key.lastIndexOf('/') + 1), key);
@@ -115,19 +122,35 @@ public class ExportStage implements Stage {
         gate = gate.with(new GateCheck("servability", "probe_max_abs_diff", "lower", "<=", ServabilityCheck.MAX_SCORE_DIFF,
                 Double.isFinite(servable.maxScoreDiff()) ? servable.maxScoreDiff() : null, null, null, servable.passed(),
                 servable.detail()));
-        decisions.save(ctx.runId(), gate);
-
+        ctx.checkFence();
         registry.register(version, ctx.runId(), prefix, data.contentHash(), gate.passed());
         if (gate.passed()) {
-            registry.moveAlias(ModelRegistry.PRODUCTION, version, ctx.runId(), "feedrank-gate",
-                    "gate passed: " + gate.summary(), true, false, "promote");
+            // compare-and-set: production moves only if it still points at the champion this run's evaluate loaded
+            ModelRegistry.Promotion promotion = registry.promoteIfChampion(ModelRegistry.PRODUCTION, version, ctx.runId(),
+                    gate.championVersion(), "feedrank-gate", "gate passed: " + gate.summary(), ctx::checkFence);
+            if (!promotion.promoted()) {
+                gate = gate.with(new GateCheck(CHAMPION_UNCHANGED, ModelRegistry.PRODUCTION, null, "==", Double.NaN, null, null,
+                        null, false, "production points at " + describe(promotion.current()) + ", no longer at the champion "
+                        + describe(gate.championVersion()) + " this run was evaluated against (moved by an operator between "
+                        + "evaluate and export); " + version + " stays a candidate, production unchanged"));
+            }
+        }
+        decisions.save(ctx.runId(), gate);
+        if (gate.passed()) {
             ctx.outcome("PROMOTED", version);
             ctx.progress("model " + version + " promoted to production");
+        } else if (gate.checks().stream().anyMatch(c -> CHAMPION_UNCHANGED.equals(c.kind()))) {
+            ctx.outcome(STALE_CHAMPION, version);
+            ctx.progress("model " + version + " kept as candidate: " + gate.checks().get(gate.checks().size() - 1).detail());
         } else {
             ctx.outcome("REJECTED", version);
             ctx.progress("model " + version + " kept as rejected; production alias unchanged" + (servable.passed() ? ""
                     : " (servability check failed: " + servable.detail() + ")"));
         }
+    }
+
+    private static String describe(String version) {
+        return version == null ? "no version" : version;
     }
 
     /** Metrics columns are not null: a value that could not be measured is stored as +infinity. */

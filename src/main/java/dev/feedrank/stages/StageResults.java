@@ -23,6 +23,7 @@ public class StageResults {
 
     public <T> void put(StageContext ctx, String name, Class<T> type, T value) throws Exception {
         String key = "runs/" + ctx.runId() + "/" + name + ".json";
+        ctx.checkFence();
         storage.put(key, json.writeValueAsBytes(value), "application/json");
         ctx.artifact(name, key);
         ctx.share(type, value);

@@ -81,6 +81,7 @@ public class TrainStage implements Stage {
 
             @Override
             public void bestCheckpoint(int epoch, double auc, byte[] parameters) throws Exception {
+                ctx.checkFence();
                 storage.put(checkpointKey, parameters, "application/octet-stream");
             }
 
@@ -91,6 +92,7 @@ public class TrainStage implements Stage {
 
             @Override
             public void checkpoint(byte[] state) throws Exception {
+                ctx.checkFence(); // a superseded execution must not overwrite its successor's training state
                 storage.put(stateKey, state, "application/octet-stream");
                 ctx.artifact("last-checkpoint", stateKey);
             }
@@ -150,11 +152,13 @@ public class TrainStage implements Stage {
 
             @Override
             public void checkpoint(byte[] state) throws Exception {
+                ctx.checkFence();
                 storage.put(refitState, state, "application/octet-stream");
                 ctx.artifact("refit-last-checkpoint", refitState);
             }
         }, resumeFrom);
         ctx.closeAtEnd(refit.model());
+        ctx.checkFence();
         storage.put(refitParams, refit.model().parameters(), "application/octet-stream");
         ctx.artifact(ModelHandoff.REFIT_ARTIFACT, refitParams);
         ctx.share(ModelHandoff.Refit.class, new ModelHandoff.Refit(refit.model()));

@@ -25,7 +25,7 @@ class InterruptedRunReaperTest {
     void staleRunningRunsAreInterruptedAndLiveOnesAreLeftAlone() {
         long dead = store.createRun("default", Trigger.CLI, "synthetic", "{}", RunStatus.QUEUED, null);
         store.markRunning(dead, "pid-of-a-dead-process");
-        long deadStage = store.startStage(dead, "train");
+        long deadStage = store.startStage(new RunStore.Fence("default", dead, 0), "train");
         long live = store.createRun("default", Trigger.API, "synthetic", "{}", RunStatus.QUEUED, null);
         store.markRunning(live, "a-live-process");
         QuarkusTransaction.requiringNew().run(() ->
