@@ -2,7 +2,6 @@ package dev.feedrank.fault;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.feedrank.local.EmbeddedS3;
 import dev.feedrank.local.LocalTokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.sql.Timestamp;
@@ -27,10 +25,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Two app processes (two replicas) against one PostgreSQL database and one S3 server, with the same cron:
@@ -38,43 +34,23 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class ReplicasIT {
 
-    static final String PG = "jdbc:postgresql://127.0.0.1:5432/";
     static final ObjectMapper JSON = new ObjectMapper();
-    static String database;
-    static EmbeddedS3 s3;
+    static SharedServices services;
     static KeyPair keys;
 
     @BeforeAll
     static void services() throws Exception {
-        database = "feedrank_replicas_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-        try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", ""); Statement s = c.createStatement()) {
-            s.execute("create database " + database);
-        } catch (Exception e) {
-            database = null;
-            assumeTrue(false, "needs the machine's PostgreSQL on 127.0.0.1:5432: " + e.getMessage());
-        }
-        s3 = EmbeddedS3.start(null, "replicas-access", "replicas-secret");
+        services = SharedServices.start("replicas");
         keys = LocalTokens.generate();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (s3 != null) s3.close();
-        if (database != null) {
-            try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", ""); Statement s = c.createStatement()) {
-                s.execute("drop database if exists " + database + " with (force)");
-            }
-        }
+        if (services != null) services.close();
     }
 
     static Map<String, String> env(int port) {
-        Map<String, String> env = new HashMap<>();
-        env.put("QUARKUS_DATASOURCE_JDBC_URL", PG + database);
-        env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
-        env.put("QUARKUS_DATASOURCE_PASSWORD", "");
-        env.put("FEEDRANK_STORAGE_ENDPOINT", s3.endpoint());
-        env.put("FEEDRANK_STORAGE_ACCESS_KEY", "replicas-access");
-        env.put("FEEDRANK_STORAGE_SECRET_KEY", "replicas-secret");
+        Map<String, String> env = new HashMap<>(services.env());
         env.put("MP_JWT_VERIFY_PUBLICKEY", LocalTokens.publicKeyPem(keys.getPublic()));
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("FEEDRANK_SCHEDULE_CRON", "0/15 * * * * ?");
@@ -126,7 +102,7 @@ class ReplicasIT {
             while (Duration.between(started, Instant.now()).getSeconds() < 50) Thread.sleep(1000);
             String both = a.logText() + b.logText();
 
-            try (Connection c = DriverManager.getConnection(PG + database, "postgres", ""); Statement s = c.createStatement()) {
+            try (Connection c = services.connect(); Statement s = c.createStatement()) {
                 List<Long> tickRuns = new ArrayList<>();
                 Set<String> claimedBy = new HashSet<>();
                 try (ResultSet r = s.executeQuery("select run_id, claimed_by from schedule_tick order by fire_time")) {

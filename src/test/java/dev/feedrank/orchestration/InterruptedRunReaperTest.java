@@ -45,4 +45,27 @@ class InterruptedRunReaperTest {
         });
         store.finishRun(live, RunStatus.FAILED, null, null, "test cleanup");
     }
+
+    @Test
+    void aStaleRunWhoseRowIsLockedByAnotherTransactionIsSkippedNotOverwritten() throws Exception {
+        long busy = store.createRun("default", Trigger.CLI, "synthetic", "{}", RunStatus.QUEUED, null);
+        store.markRunning(busy, "a-process-renewing-right-now");
+        QuarkusTransaction.requiringNew().run(() ->
+                PipelineRunEntity.update("heartbeatAt = ?1 where id = ?2", Instant.now().minusSeconds(3600), busy));
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        try (var c = java.sql.DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class),
+                config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""))) {
+            c.setAutoCommit(false);
+            // another transaction (the owner's heartbeat) holds the row and makes it fresh
+            try (var s = c.createStatement()) {
+                s.executeUpdate("update pipeline_run set heartbeat_at = now() where id = " + busy);
+            }
+            assertFalse(store.interruptStaleRuns(Instant.now().minusSeconds(60)).contains(busy), "a locked row is skipped");
+            c.commit();
+        }
+        assertFalse(store.interruptStaleRuns(Instant.now().minusSeconds(60)).contains(busy), "the committed heartbeat keeps it alive");
+        QuarkusTransaction.requiringNew().run(() -> assertEquals("RUNNING", PipelineRunEntity.<PipelineRunEntity>findById(busy).status));
+        store.finishRun(busy, RunStatus.FAILED, null, null, "test cleanup");
+    }
 }
