@@ -124,6 +124,7 @@ public class PipelineRunner {
      */
     private void beat(RunStore.Fence fence, int leaseTtl, RunControl control, long[] lastRenewal) {
         long runId = fence.runId();
+        if (RunControl.LEASE_LOST.equals(control.reason())) return; // superseded: nothing more to renew or record
         try {
             if (!store.renewLease(fence, leaseTtl)) {
                 LOG.errorf("run %d: lost the lease of pipeline %s (fencing token %d superseded or released); stopping",
