@@ -133,6 +133,7 @@ public class RunLauncher {
             if (late.isEmpty()) {
                 execute(runId, dataset, config, completed);
             } else {
+                leaseTokens.remove(runId);
                 store.finishRun(runId, RunStatus.FAILED, null, null, "interrupted: could not resume: " + late.get().error());
             }
         });
