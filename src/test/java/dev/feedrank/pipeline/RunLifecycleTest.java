@@ -131,7 +131,10 @@ class RunLifecycleTest {
     @Test
     @Order(4)
     void badInputDataIsNeverRetried() throws Exception {
-        JsonPath run = RunApi.runToEnd("csv:/definitely/not/there", RunApi.small());
+        // inside the allowed locations (the temp dir), but absent: the run starts and fails at prepare-data
+        String missing = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "definitely-not-there-"
+                + java.util.UUID.randomUUID()).toString();
+        JsonPath run = RunApi.runToEnd("csv:" + missing, RunApi.small());
         assertEquals("FAILED", run.getString("status"));
         assertEquals(List.of("1:FAILED"), attempts(run, "prepare-data"));
     }
