@@ -109,10 +109,11 @@ public class RunConfigFactory {
 
     /**
      * The dataset spec a trigger asked for, checked against {@code data.allowed-locations} before any run is
-     * recorded: an unknown spec or a location outside the list is an {@link IllegalArgumentException}.
+     * recorded: an unknown spec or a location outside the list (a symlink in the dataset folder leading out
+     * included) is an {@link IllegalArgumentException}.
      */
     public static String checkDataset(String spec, FeedrankConfig c) {
-        datasetLocations(c).check(spec);
+        datasetLocations(c).checkBeforeReading(spec);
         return spec;
     }
 
