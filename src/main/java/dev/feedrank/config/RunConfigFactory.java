@@ -142,15 +142,20 @@ public class RunConfigFactory {
             } else if (value instanceof Map<?, ?> map) {
                 map.forEach((k, v) -> out.put(key + "." + mapKey(String.valueOf(k)), String.valueOf(v)));
             } else if (value instanceof Optional<?> o) {
-                o.ifPresent(v -> out.put(key, String.valueOf(v)));
+                o.ifPresent(v -> out.put(key, v instanceof Iterable<?> it ? joined(it) : String.valueOf(v)));
             } else if (value instanceof Iterable<?> it) {
-                StringBuilder sb = new StringBuilder();
-                for (Object v : it) sb.append(sb.isEmpty() ? "" : ",").append(v);
-                out.put(key, sb.toString());
+                out.put(key, joined(it));
             } else {
                 out.put(key, String.valueOf(value));
             }
         }
+    }
+
+    /** A list as a property value: comma-separated, commas inside an element escaped. */
+    private static String joined(Iterable<?> it) {
+        StringBuilder sb = new StringBuilder();
+        for (Object v : it) sb.append(sb.isEmpty() ? "" : ",").append(String.valueOf(v).replace(",", "\\,"));
+        return sb.toString();
     }
 
     /**
