@@ -11,8 +11,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * All of feedrank's settings ({@code feedrank.*}). Every key can be overridden per run with
- * {@code --set key=value} (CLI) or {@code "overrides"} (REST), without the {@code feedrank.} prefix.
+ * All of feedrank's settings ({@code feedrank.*}). Every key can be set for the process with {@code --set key=value}
+ * (CLI); a run started through the API may override only the families in
+ * {@link RunConfigFactory#RUN_OVERRIDABLE} ({@code "overrides"}, without the {@code feedrank.} prefix).
  */
 @ConfigMapping(prefix = "feedrank")
 public interface FeedrankConfig {
