@@ -37,6 +37,10 @@ public class FeedrankMain {
             if (System.getProperty("quarkus.profile") == null && System.getenv("QUARKUS_PROFILE") == null) {
                 System.setProperty("quarkus.profile", "local");
             }
+            // local mode reads datasets from the current directory too (data.allowed-locations stays as configured)
+            if (System.getProperty("feedrank.data.allow-working-directory") == null) {
+                System.setProperty("feedrank.data.allow-working-directory", "true");
+            }
             startLocalServices();
         }
         Quarkus.run(Cli.class, args);

@@ -11,8 +11,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * All of feedrank's settings ({@code feedrank.*}). Every key can be overridden per run with
- * {@code --set key=value} (CLI) or {@code "overrides"} (REST), without the {@code feedrank.} prefix.
+ * All of feedrank's settings ({@code feedrank.*}). Every key can be set for the process with {@code --set key=value}
+ * (CLI); a run started through the API may override only the families in
+ * {@link RunConfigFactory#RUN_OVERRIDABLE} ({@code "overrides"}, without the {@code feedrank.} prefix).
  */
 @ConfigMapping(prefix = "feedrank")
 public interface FeedrankConfig {
@@ -53,6 +54,24 @@ public interface FeedrankConfig {
     Auth auth();
 
     Validation validation();
+
+    Data data();
+
+    /** Where datasets may be read from (checked when a run is triggered and again when prepare-data opens it). */
+    interface Data {
+        /**
+         * Allowed dataset locations: local folders (a dataset must lie inside one, symlinks resolved) and
+         * {@code s3://bucket/prefix} entries (same bucket, key under the prefix). Unset: {@code <work-dir>/datasets/}
+         * and {@code s3://<storage.bucket>/datasets/}. {@code synthetic} needs no location.
+         */
+        @WithName("allowed-locations")
+        Optional<List<String>> allowedLocations();
+
+        /** Also allow the process's current directory ({@code --local} sets it). */
+        @WithName("allow-working-directory")
+        @WithDefault("false")
+        boolean allowWorkingDirectory();
+    }
 
     interface Storage {
         /** S3 endpoint, e.g. http://minio:9000. Empty in local mode until the embedded server starts. */

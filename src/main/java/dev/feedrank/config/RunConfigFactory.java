@@ -11,7 +11,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
+import dev.feedrank.data.DatasetLocations;
+
 import java.lang.reflect.Method;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -26,6 +29,14 @@ import java.util.TreeMap;
 public class RunConfigFactory {
 
     public static final String PREFIX = "feedrank.";
+
+    /**
+     * What a run started through the API may override: the settings that change what it computes. Everything else
+     * ({@code runs.*}, {@code storage.*}, {@code work-dir}, {@code schedule.*}, {@code auth.*}, {@code data.*},
+     * {@code stages.*}, {@code dataset} ...) is process configuration, owned by whoever starts the process.
+     */
+    public static final List<String> RUN_OVERRIDABLE = List.of("train.*", "negatives.*", "split.*", "eval.*", "gate.*",
+            "validation.*", "synthetic.*", "cache");
 
     /** A run's typed config and the flat snapshot of every effective value (stored with the run). */
     public record RunConfig(FeedrankConfig config, Map<String, String> snapshot) {
@@ -67,6 +78,45 @@ public class RunConfigFactory {
         return new RunConfig(typed, describe(typed));
     }
 
+    /**
+     * Refuses (400 through the API) any override outside {@link #RUN_OVERRIDABLE}, naming the key. Only for
+     * per-run overrides sent through the API: the CLI's {@code --set} is process configuration.
+     */
+    public static void requireRunOverridable(Map<String, String> overrides) {
+        if (overrides == null) return;
+        for (String k : overrides.keySet()) {
+            String key = k == null ? "" : k.startsWith(PREFIX) ? k.substring(PREFIX.length()) : k;
+            boolean allowed = RUN_OVERRIDABLE.stream().anyMatch(f -> f.endsWith(".*")
+                    ? key.startsWith(f.substring(0, f.length() - 1)) && key.length() > f.length() - 1 : key.equals(f));
+            if (!allowed) {
+                throw new IllegalArgumentException("override '" + shownKey(k) + "' is not allowed per run; a run may "
+                        + "override " + String.join(", ", RUN_OVERRIDABLE) + " (the rest is process configuration)");
+            }
+        }
+    }
+
+    private static String shownKey(String k) {
+        if (k == null) return "null";
+        String clean = k.replaceAll("\\p{Cntrl}", "?");
+        return clean.length() > 80 ? clean.substring(0, 80) + "..." : clean;
+    }
+
+    /** The dataset locations a run of this configuration may read ({@code data.*}, work dir, bucket). */
+    public static DatasetLocations datasetLocations(FeedrankConfig c) {
+        return DatasetLocations.of(c.data().allowedLocations(), c.data().allowWorkingDirectory(), c.workDir(),
+                c.storage().bucket());
+    }
+
+    /**
+     * The dataset spec a trigger asked for, checked against {@code data.allowed-locations} before any run is
+     * recorded: an unknown spec or a location outside the list (a symlink in the dataset folder leading out
+     * included) is an {@link IllegalArgumentException}.
+     */
+    public static String checkDataset(String spec, FeedrankConfig c) {
+        datasetLocations(c).checkBeforeReading(spec);
+        return spec;
+    }
+
     private static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) t = t.getCause();
@@ -92,15 +142,20 @@ public class RunConfigFactory {
             } else if (value instanceof Map<?, ?> map) {
                 map.forEach((k, v) -> out.put(key + "." + mapKey(String.valueOf(k)), String.valueOf(v)));
             } else if (value instanceof Optional<?> o) {
-                o.ifPresent(v -> out.put(key, String.valueOf(v)));
+                o.ifPresent(v -> out.put(key, v instanceof Iterable<?> it ? joined(it) : String.valueOf(v)));
             } else if (value instanceof Iterable<?> it) {
-                StringBuilder sb = new StringBuilder();
-                for (Object v : it) sb.append(sb.isEmpty() ? "" : ",").append(v);
-                out.put(key, sb.toString());
+                out.put(key, joined(it));
             } else {
                 out.put(key, String.valueOf(value));
             }
         }
+    }
+
+    /** A list as a property value: comma-separated, commas inside an element escaped. */
+    private static String joined(Iterable<?> it) {
+        StringBuilder sb = new StringBuilder();
+        for (Object v : it) sb.append(sb.isEmpty() ? "" : ",").append(String.valueOf(v).replace(",", "\\,"));
+        return sb.toString();
     }
 
     /**

@@ -25,11 +25,24 @@ public class DataValidationException extends RuntimeException implements dev.fee
         this.field = null;
     }
 
+    /**
+     * File and field names come from the input (a header, an object key): shown with control characters replaced
+     * and cut to a short length, like the excerpts of values in the problem, whose control characters go too.
+     */
     private static String format(String file, Long row, String field, String problem) {
-        StringBuilder sb = new StringBuilder(file == null ? "dataset" : file);
+        StringBuilder sb = new StringBuilder(file == null ? "dataset" : name(file, 120));
         if (row != null) sb.append(" row ").append(row);
-        if (field != null) sb.append(", field ").append(field);
-        return sb.append(": ").append(problem).toString();
+        if (field != null) sb.append(", field ").append(name(field, Ids.SHOWN_LENGTH));
+        return sb.append(": ").append(name(problem, Integer.MAX_VALUE)).toString();
+    }
+
+    private static String name(String s, int max) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && sb.length() < max; i++) {
+            char ch = s.charAt(i);
+            sb.append(Character.isISOControl(ch) || ch == '\u2028' || ch == '\u2029' ? '?' : ch);
+        }
+        return s.length() > max ? sb + "..." : sb.toString();
     }
 
     public String file() { return file; }

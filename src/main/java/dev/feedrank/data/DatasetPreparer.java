@@ -90,7 +90,9 @@ public final class DatasetPreparer {
             return new PreparedDataset(hash, spec.toString(), towers.users(), towers.items(), splits[0], splits[1],
                     splits[2], stats);
         } catch (SQLException e) {
-            throw new IllegalStateException("DuckDB failed while preparing " + spec + ": " + e.getMessage(), e);
+            // the run's error is shown to every viewer: DuckDB's message (which can quote the data) only as an excerpt
+            throw new IllegalStateException("DuckDB failed while preparing " + spec + ": "
+                    + InputValidator.duckDbMessage(String.valueOf(e.getMessage())), e);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read dataset " + spec, e);
         }

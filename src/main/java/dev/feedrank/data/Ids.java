@@ -18,7 +18,7 @@ public final class Ids {
     /** Longest accepted id, in characters. */
     public static final int MAX_LENGTH = 256;
     /** Longest part of a rejected value quoted in an error message. */
-    static final int SHOWN_LENGTH = 64;
+    static final int SHOWN_LENGTH = 40;
     /** RE2 class of control characters (C0, DEL, C1, line and paragraph separators). */
     static final String CONTROL_CHARACTERS = "[\\x{00}-\\x{1f}\\x{7f}-\\x{9f}\\x{2028}\\x{2029}]";
     private static final String CANONICAL_INTEGER = "0|[1-9][0-9]{0,17}";

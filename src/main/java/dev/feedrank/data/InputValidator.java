@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -70,7 +69,8 @@ final class InputValidator {
             for (String d : List.of(";", "\t", "|")) {
                 if (header.get(0).contains(d)) {
                     throw new DataValidationException(file, null, null, "wrong delimiter: expected ','-separated "
-                            + "columns, but the header '" + header.get(0) + "' looks '" + shown(d) + "'-separated");
+                            + "columns, but the header is one column containing '" + shown(d) + "': it looks '"
+                            + shown(d) + "'-separated");
                 }
             }
         }
@@ -79,12 +79,12 @@ final class InputValidator {
             String name = header.get(i);
             if (name.isEmpty()) {
                 throw new DataValidationException(file, null, null, "expected a name for every column of the header, "
-                        + "column " + (i + 1) + " of " + header + " has none");
+                        + "column " + (i + 1) + " of " + header.size() + " has none");
             }
             Integer first = seen.putIfAbsent(name.toLowerCase(Locale.ROOT), i);
             if (first != null) {
                 throw new DataValidationException(file, null, name, "duplicate header: expected unique column names, "
-                        + "found '" + name + "' as columns " + (first + 1) + " and " + (i + 1) + " of " + header);
+                        + "found " + Ids.shown(name) + " as columns " + (first + 1) + " and " + (i + 1));
             }
         }
     }
@@ -175,7 +175,6 @@ final class InputValidator {
 
     private static final Pattern CSV_LINE = Pattern.compile("CSV Error on Line: (\\d+)");
     private static final Pattern CSV_COLUMNS = Pattern.compile("Expected Number of Columns: (\\d+) Found: (\\d+)");
-    private static final Pattern CSV_ORIGINAL = Pattern.compile("Original Line: ([^\\n]*)");
 
     private static DataValidationException unreadable(Path file, SQLException e, int headerLines, String delimiter,
                                                       List<String> columns) {
@@ -183,7 +182,6 @@ final class InputValidator {
         String name = file.getFileName().toString();
         Matcher line = CSV_LINE.matcher(msg);
         Matcher columnCount = CSV_COLUMNS.matcher(msg);
-        Matcher original = CSV_ORIGINAL.matcher(msg);
         boolean hasLine = line.find();
         if (hasLine && msg.contains("Invalid unicode")) {
             long lineNo = Long.parseLong(line.group(1));
@@ -191,8 +189,9 @@ final class InputValidator {
         }
         if (hasLine && columnCount.find()) {
             long lineNo = Long.parseLong(line.group(1));
+            // the line itself is not quoted: an error message shows no data beyond an excerpt of one field
             String problem = "expected " + columnCount.group(1) + " '" + shown(delimiter) + "'-separated fields, found "
-                    + columnCount.group(2) + (original.find() ? " in " + Ids.shown(original.group(1)) : "");
+                    + columnCount.group(2);
             if (endsEarly(file, lineNo)) {
                 problem = "truncated file: the last row ends early and the file does not end with a line break: "
                         + problem;
@@ -208,13 +207,36 @@ final class InputValidator {
                 null, "expected a readable file of the documented layout, but it could not be parsed: " + cause);
     }
 
-    /** The first line of DuckDB's own error, without the JDBC driver's wrapper line. */
+    /**
+     * The first line of DuckDB's own error, without the JDBC driver's wrapper line, made fit to show: quoted text in
+     * it (a value, a line of the file) is cut to a short excerpt, and it is at most {@value #CAUSE_LENGTH} characters.
+     */
     static String duckDbMessage(String msg) {
         String m = msg.replace("Invalid Input Error: Attempting to execute an unsuccessful or closed pending query "
                 + "result", "").strip();
         if (m.startsWith("Error: ")) m = m.substring("Error: ".length());
         int nl = m.indexOf('\n');
-        return nl > 0 ? m.substring(0, nl).strip() : m;
+        return shownCause(nl > 0 ? m.substring(0, nl).strip() : m);
+    }
+
+    static final int CAUSE_LENGTH = 160;
+    private static final Pattern QUOTED = Pattern.compile("\"([^\"]*)\"|'([^']*)'");
+
+    /** A reader's message with every quoted part reduced to an excerpt ({@link Ids#shown}), control characters escaped. */
+    static String shownCause(String cause) {
+        Matcher q = QUOTED.matcher(cause);
+        StringBuilder sb = new StringBuilder();
+        while (q.find()) {
+            String inner = q.group(1) != null ? q.group(1) : q.group(2);
+            q.appendReplacement(sb, Matcher.quoteReplacement(Ids.shown(inner)));
+        }
+        q.appendTail(sb);
+        StringBuilder shown = new StringBuilder();
+        for (int i = 0; i < sb.length(); i++) {
+            char ch = sb.charAt(i);
+            shown.append(Character.isISOControl(ch) || ch == '\u2028' || ch == '\u2029' ? ' ' : ch);
+        }
+        return shown.length() > CAUSE_LENGTH ? shown.substring(0, CAUSE_LENGTH) + "..." : shown.toString();
     }
 
     /** Whether 1-based line {@code lineNo} is the file's last line and the file lacks a final line break. */
@@ -317,23 +339,20 @@ final class InputValidator {
         return null;
     }
 
+    /** The folder's other files are not listed: an error message names what was expected, not what a folder holds. */
     static DataValidationException missingFile(String file, Path folder, String expectation) {
-        List<String> present = new ArrayList<>();
-        try (Stream<Path> s = Files.list(folder)) {
-            s.map(p -> p.getFileName().toString()).sorted().forEach(present::add);
-        } catch (Exception e) {
-            // folder unreadable or absent: report it as empty
-        }
         return new DataValidationException(file, null, null, "missing file: expected " + expectation + " in "
-                + folder.toAbsolutePath() + ", found " + (present.isEmpty() ? "no files" : present));
+                + folder.toAbsolutePath() + ", found none");
     }
 
     void requireColumns(String table, String file, List<String> required) throws SQLException {
         List<String> present = Sql.columns(db, table);
         for (String c : required) {
             if (present.stream().noneMatch(p -> p.equalsIgnoreCase(c))) {
+                // the header's names are not listed (no header dumps): their number says enough to look
                 throw new DataValidationException(file, null, c, "missing column: expected a column '" + c
-                        + "' (required: " + String.join(", ", required) + "), found columns " + present);
+                        + "' (required: " + String.join(", ", required) + "), found " + present.size()
+                        + " columns, none of that name");
             }
         }
     }

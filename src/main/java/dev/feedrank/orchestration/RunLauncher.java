@@ -242,6 +242,7 @@ public class RunLauncher {
             throw new IllegalArgumentException("runs.concurrency-policy must be forbid or replace, got '" + policy + "'");
         }
         String ds = dataset == null || dataset.isBlank() ? config.config().dataset() : dataset;
+        RunConfigFactory.checkDataset(ds, config.config()); // data.allowed-locations: refused before a run is recorded
         long id = store.createRun(config.config().runs().pipeline(), trigger, ds, snapshot(config), RunStatus.QUEUED, null);
         return new Prepared(id, ds, config);
     }

@@ -10,8 +10,12 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import java.util.Map;
+import java.util.UUID;
 
-/** Every error is JSON with a message: unknown id 404, malformed body or bad override 400, registry rule 409. */
+/**
+ * Every error is JSON with a message: unknown id 404, malformed body or bad override 400, registry rule 409; any
+ * other failure 500 with a generic message and an error id (logged with the stack trace).
+ */
 public class ErrorMappers {
 
     private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
@@ -47,10 +51,17 @@ public class ErrorMappers {
         return error(400, e.getMessage());
     }
 
+    /**
+     * Anything else is a 500 with a generic message and an error id; the id is logged with the stack trace. Neither
+     * the exception's class nor its message reaches the client (they may name internals or echo data).
+     */
     @ServerExceptionMapper
-    public Response unexpected(RuntimeException e) {
-        LOG.error("unexpected error", e);
-        return error(500, e.getClass().getSimpleName() + ": " + e.getMessage());
+    public Response unexpected(Throwable e) {
+        String errorId = UUID.randomUUID().toString();
+        LOG.errorf(e, "unexpected error, error id %s", errorId);
+        return Response.status(500).type(MediaType.APPLICATION_JSON)
+                .entity(Map.of("status", 500, "error", "internal error", "message", "internal error", "errorId", errorId))
+                .build();
     }
 
     static Response error(int status, String message) {

@@ -75,14 +75,14 @@ public class ModelResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public AliasMove promote(@PathParam("version") String version, PromoteRequest body) {
         PromoteRequest r = body == null ? new PromoteRequest(null, null, null) : body;
-        return registry.promote(version, r.alias(), caller.who(), r.reason(), Boolean.TRUE.equals(r.force()));
+        return registry.promote(version, r.alias(), caller.who(), Reasons.check(r.reason()), Boolean.TRUE.equals(r.force()));
     }
 
     @POST
     @Path("models/{version}/archive")
     @Consumes(MediaType.APPLICATION_JSON)
     public ModelVersionView archive(@PathParam("version") String version, ReasonRequest body) {
-        registry.archive(version, caller.who(), body == null ? null : body.reason());
+        registry.archive(version, caller.who(), body == null ? null : Reasons.check(body.reason()));
         return model(version);
     }
 
@@ -122,7 +122,7 @@ public class ModelResource {
     @Path("aliases/{alias}/rollback")
     @Consumes(MediaType.APPLICATION_JSON)
     public AliasMove rollback(@PathParam("alias") String alias, ReasonRequest body) {
-        return registry.rollback(alias, caller.who(), body == null ? null : body.reason());
+        return registry.rollback(alias, caller.who(), body == null ? null : Reasons.check(body.reason()));
     }
 
     private static ModelVersionView view(ModelVersionEntity v) {

@@ -1,5 +1,6 @@
 package dev.feedrank.rest;
 
+import dev.feedrank.config.RunConfigFactory;
 import dev.feedrank.orchestration.RunLauncher;
 import dev.feedrank.orchestration.RunStatus;
 import dev.feedrank.orchestration.RunSummary;
@@ -60,6 +61,7 @@ public class RunResource {
     public Response start(StartRunRequest request) {
         StartRunRequest r = request == null ? new StartRunRequest(null, null, null) : request;
         Map<String, String> overrides = new LinkedHashMap<>(r.overrides() == null ? Map.of() : r.overrides());
+        RunConfigFactory.requireRunOverridable(overrides); // runs.*, storage.*, auth.* ... are process configuration
         if (r.cache() != null) overrides.put("cache", r.cache().toString());
         RunSummary s = launcher.submit(Trigger.API, r.dataset(), overrides);
         LOG.infof("run %d requested through the API by %s: %s", s.runId(), caller.who(), s.status());

@@ -34,7 +34,7 @@ public class ScheduleResource {
     private String reason(String body) {
         if (body == null || body.isBlank()) return null;
         try {
-            return json.readValue(body, ScheduleChange.class).reason();
+            return Reasons.check(json.readValue(body, ScheduleChange.class).reason());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new BadRequestException("malformed JSON body: " + e.getOriginalMessage());
         }

@@ -1,6 +1,7 @@
 package dev.feedrank.stages;
 
 import dev.feedrank.config.FeedrankConfig;
+import dev.feedrank.config.RunConfigFactory;
 import dev.feedrank.data.DatasetPreparer;
 import dev.feedrank.data.DatasetSpec;
 import dev.feedrank.data.PreparationSettings;
@@ -65,7 +66,8 @@ public class PrepareDataStage implements Stage {
 
     @Override
     public void execute(StageContext ctx) throws Exception {
-        DatasetSpec spec = DatasetSpec.parse(ctx.dataset());
+        // defence in depth: the trigger was checked, but a resumed or stored run is checked again where it is read
+        DatasetSpec spec = RunConfigFactory.datasetLocations(ctx.config()).checkBeforeReading(ctx.dataset());
         Path work = DatasetHandoff.workDir(ctx);
         PreparedDatasetStore store = new PreparedDatasetStore();
         boolean useCache = ctx.config().cache();

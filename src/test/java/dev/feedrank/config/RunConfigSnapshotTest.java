@@ -20,12 +20,14 @@ class RunConfigSnapshotTest {
     void theSnapshotOfARunRebuildsTheSameConfig() {
         RunConfigFactory factory = new RunConfigFactory();
         var first = factory.create(Map.of("gate.max-regression.\"ndcg@10\"", "0.02", "gate.min.\"like.auc\"", "0.6",
-                "train.epochs", "3", "stages.timeout-seconds-of.train", "60"));
+                "train.epochs", "3", "stages.timeout-seconds-of.train", "60", "data.allowed-locations", "/data/a,s3://b/in/"));
+        assertEquals("/data/a,s3://b/in/", first.snapshot().get("data.allowed-locations"), "a list, not its toString");
         assertEquals("0.02", first.snapshot().get("gate.max-regression.ndcg@10"));
         assertEquals("0.6", first.snapshot().get("gate.min.\"like.auc\""));
         var again = factory.create(first.snapshot());
         assertEquals(first.snapshot(), again.snapshot());
         assertEquals(60L, again.config().stages().timeoutSecondsOf("train"));
         assertEquals(3, again.config().train().epochs());
+        assertEquals(java.util.List.of("/data/a", "s3://b/in/"), again.config().data().allowedLocations().orElseThrow());
     }
 }

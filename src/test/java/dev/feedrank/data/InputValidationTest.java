@@ -49,13 +49,13 @@ class InputValidationTest {
     static Stream<Arguments> cases() {
         return Stream.of(
                 c("movielens folder without ratings", "movielens", "ratings.csv", null, null,
-                        List.of("missing file", "u.data", "ratings.dat", "found [movies.csv]"), "movies.csv", MOVIES),
+                        List.of("missing file", "u.data", "ratings.dat", "found none"), "movies.csv", MOVIES),
                 c("movielens latest without movies", "movielens", "movies.csv", null, null,
-                        List.of("missing file", "found [ratings.csv]"), "ratings.csv", RATINGS + "1,1,4.0,964982703\n"),
+                        List.of("missing file", "found none"), "ratings.csv", RATINGS + "1,1,4.0,964982703\n"),
                 c("csv folder without interactions", "csv", "interactions.csv", null, null,
-                        List.of("missing file", "found [users.csv]"), "users.csv", "user_id,age\n1,3\n"),
+                        List.of("missing file", "found none"), "users.csv", "user_id,age\n1,3\n"),
                 c("missing column", "csv", "interactions.csv", null, "timestamp",
-                        List.of("missing column", "found columns [user_id, item_id, ts]"),
+                        List.of("missing column", "found 3 columns, none of that name"),
                         "interactions.csv", "user_id,item_id,ts\n1,2,1600000000\n"),
                 c("empty user id", "csv", "interactions.csv", 1L, "user_id",
                         List.of("expected a non-empty id, got an empty value"),
@@ -115,7 +115,7 @@ class InputValidationTest {
                 c("non-numeric 100K user id", "movielens", "u.data", 2L, "user_id", List.of("got 'u2'"),
                         "u.data", "1\t2\t3\t881250949\nu2\t2\t3\t881250949\n"),
                 c("malformed 1M line", "movielens", "ratings.dat", 2L, null,
-                        List.of("expected 4 '::'-separated fields, found 3 in '1::2::3'"),
+                        List.of("expected 4 '::'-separated fields, found 3"),
                         "ratings.dat", "1::1::5::978300760\n1::2::3\n", "movies.dat", "1::A (1995)::Drama\n"),
                 c("ragged CSV row", "csv", "interactions.csv", 3L, null,
                         List.of("expected 3 ','-separated fields, found 4"),
@@ -163,7 +163,7 @@ class InputValidationTest {
                         List.of("all-null column: expected at least one value, found all 2 rows empty"),
                         "interactions.csv", INTERACTIONS + "1,2,1600000000\n", "items.csv", "item_id,quality\n1,\n2,\n"),
                 c("truncated file (last row cut)", "csv", "interactions.csv", 3L, null,
-                        List.of("truncated file: the last row ends early", "expected 3 ','-separated fields, found 2 in '1,4'"),
+                        List.of("truncated file: the last row ends early", "expected 3 ','-separated fields, found 2"),
                         "interactions.csv", INTERACTIONS + "1,2,1600000000\n1,3,1600000001\n1,4"),
                 c("truncated gzip file", "csv", "interactions.csv.gz", null, null,
                         List.of("truncated file: expected a complete gzip stream"),
@@ -228,5 +228,39 @@ class InputValidationTest {
         assertTrue(message.startsWith(c.file() + (c.row() == null ? "" : " row " + c.row())
                 + (c.field() == null ? "" : ", field " + c.field()) + ": "), message);
         for (String expected : c.expected()) assertTrue(message.contains(expected), message);
+    }
+
+    static final String MARKER = "TOP-SECRET-7f3a";
+
+    /**
+     * A message names file, row, field and expectation, and shows at most a short excerpt of the offending field:
+     * never a whole line, the header or what else the folder holds (the run's error is shown to every viewer).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("leaks")
+    void messagesQuoteNoLinesHeadersOrFolderListings(String name, String file, String content, String expected)
+            throws Exception {
+        Path folder = tmp.resolve("leak");
+        Files.createDirectories(folder);
+        TestData.write(folder, "notes-" + MARKER + ".txt", MARKER + "\n");
+        if (file != null) TestData.write(folder, file, content);
+        DataValidationException e = assertThrows(DataValidationException.class, () -> new DatasetPreparer()
+                .prepare(DatasetSpec.parse("csv:" + folder), TestData.defaults(), tmp.resolve("work"), null));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+        assertTrue(!e.getMessage().contains(MARKER), "no data beyond an excerpt: " + e.getMessage());
+    }
+
+    static Stream<Arguments> leaks() {
+        String longValue = "x".repeat(30) + MARKER;
+        return Stream.of(
+                Arguments.of("folder listing", null, null, "missing file"),
+                Arguments.of("ragged line", "interactions.csv",
+                        INTERACTIONS + "1,2,1600000000\n1,3,1600000001," + MARKER + "\n", "found 4"),
+                Arguments.of("missing column (header)", "interactions.csv",
+                        "user_id,item_id," + MARKER + "\n1,2,1600000000\n", "missing column"),
+                Arguments.of("wrong delimiter (header)", "interactions.csv",
+                        "user_id;item_id;" + MARKER + "\n1;2;1600000000\n", "wrong delimiter"),
+                Arguments.of("over-long value cut to an excerpt", "interactions.csv",
+                        INTERACTIONS + "1,2," + longValue + "\n", "got 'xxxxxxxxxx"));
     }
 }

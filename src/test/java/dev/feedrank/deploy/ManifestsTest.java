@@ -484,6 +484,11 @@ class ManifestsTest {
             assertTrue(env.containsKey(name), "compose app environment lacks " + name);
         }
         assertTrue(env.get("QUARKUS_DATASOURCE_JDBC_URL").startsWith("jdbc:postgresql://"));
+        // S3 credentials come from the environment: the built-in default must not be written here (issue 11)
+        for (String name : List.of("FEEDRANK_STORAGE_ACCESS_KEY", "FEEDRANK_STORAGE_SECRET_KEY")) {
+            assertTrue(env.get(name).startsWith("${" + name + ":?"), "compose takes " + name + " from the environment");
+        }
+        assertFalse(composeServices().toString().matches("(?s).*feedrank-secret(?!s).*"), "no default S3 secret key in compose");
 
         JsonNode dependsOn = app.path("depends_on");
         assertTrue(dependsOn.isObject(), "depends_on must use the long form with conditions");

@@ -1,6 +1,8 @@
 package dev.feedrank.pipeline;
 
+import dev.feedrank.orchestration.RunLauncher;
 import dev.feedrank.orchestration.ScheduledRetraining;
+import dev.feedrank.orchestration.Trigger;
 import dev.feedrank.testing.FaultInjectingObjectStorage;
 import dev.feedrank.testing.FeedrankTestServices;
 import dev.feedrank.testing.TestTokens;
@@ -68,6 +70,13 @@ class RunLifecycleTest {
     @Inject
     ScheduledRetraining schedule;
 
+    /**
+     * For triggers with process configuration ({@code stages.*}, {@code runs.*}): the API refuses such overrides
+     * (SecurityTest), the CLI's {@code --set} passes them to the launcher as these tests do.
+     */
+    @Inject
+    RunLauncher launcher;
+
     @AfterEach
     void noFaults() {
         FaultInjectingObjectStorage.reset();
@@ -131,7 +140,10 @@ class RunLifecycleTest {
     @Test
     @Order(4)
     void badInputDataIsNeverRetried() throws Exception {
-        JsonPath run = RunApi.runToEnd("csv:/definitely/not/there", RunApi.small());
+        // inside the allowed locations (the temp dir), but absent: the run starts and fails at prepare-data
+        String missing = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "definitely-not-there-"
+                + java.util.UUID.randomUUID()).toString();
+        JsonPath run = RunApi.runToEnd("csv:" + missing, RunApi.small());
         assertEquals("FAILED", run.getString("status"));
         assertEquals(List.of("1:FAILED"), attempts(run, "prepare-data"));
     }
@@ -139,7 +151,8 @@ class RunLifecycleTest {
     @Test
     @Order(5)
     void aStageRunningPastItsTimeoutFailsWithReasonTimeout() throws Exception {
-        JsonPath run = RunApi.runToEnd("synthetic", longTraining("stages.timeout-seconds-of.train", "3"));
+        long id = launcher.submit(Trigger.CLI, "synthetic", longTraining("stages.timeout-seconds-of.train", "3")).runId();
+        JsonPath run = RunApi.await(id, Duration.ofMinutes(15));
         assertEquals("FAILED", run.getString("status"));
         assertEquals("train: timeout", run.getString("error"));
         assertEquals(List.of("1:FAILED"), attempts(run, "train"));
@@ -160,7 +173,7 @@ class RunLifecycleTest {
         assertEquals("SKIPPED", forbidden.get("status"));
         assertThat(forbidden.get("message").toString(), containsString("run " + first + " holds the pipeline lease"));
 
-        long replacement = RunApi.start("synthetic", RunApi.small("runs.concurrency-policy", "replace"));
+        long replacement = launcher.submit(Trigger.CLI, "synthetic", RunApi.small("runs.concurrency-policy", "replace")).runId();
         JsonPath replaced = RunApi.await(first, Duration.ofMinutes(2));
         assertEquals("CANCELLED", replaced.getString("status"));
         assertEquals("replaced by run " + replacement, replaced.getString("error"));

@@ -76,9 +76,22 @@ public class FeedrankTestServices implements QuarkusTestResourceLifecycleManager
             throw new IllegalStateException("could not start test services", e);
         }
         config.put("feedrank.work-dir", Path.of("target", "test-work").toAbsolutePath().toString());
+        config.put("feedrank.data.allowed-locations", String.join(",", allowedLocations()));
         config.put("mp.jwt.verify.publickey", TestTokens.publicKeyPem());
         config.put("mp.jwt.verify.issuer", TestTokens.ISSUER);
         return config;
+    }
+
+    /**
+     * Where test datasets live: the system temp dir (JUnit's {@code @TempDir}), the shared MovieLens data next to the
+     * project, the work dir's {@code datasets/} and the test bucket's {@code datasets/} and {@code inputs/} prefixes.
+     * Not the project's {@code target/} folder: {@code SecurityTest} keeps what must stay unreadable there.
+     */
+    public static java.util.List<String> allowedLocations() {
+        return java.util.List.of(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().toString(),
+                Path.of("..", "shared").toAbsolutePath().normalize().toString(),
+                Path.of("target", "test-work", "datasets").toAbsolutePath().toString(),
+                "s3://feedrank-test/datasets/", "s3://feedrank-test/inputs/");
     }
 
     private static boolean createMachineDatabase(String name) {
