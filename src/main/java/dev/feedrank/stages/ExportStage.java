@@ -33,6 +33,12 @@ import java.util.Map;
 @ApplicationScoped
 public class ExportStage implements Stage {
 
+    static final String RESULT = "export-result";
+
+    /** What export produced, for publish (also after a resume in another process). */
+    public record Exported(String version, String bundlePrefix, boolean promoted) {
+    }
+
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
     private final ObjectStorage storage;
@@ -118,6 +124,7 @@ public class ExportStage implements Stage {
         decisions.save(ctx.runId(), gate);
 
         registry.register(version, ctx.runId(), prefix, data.contentHash(), gate.passed());
+        results.put(ctx, RESULT, Exported.class, new Exported(version, prefix, gate.passed()));
         if (gate.passed()) {
             registry.moveAlias(ModelRegistry.PRODUCTION, version, ctx.runId(), "feedrank-gate",
                     "gate passed: " + gate.summary(), true, false, "promote");
