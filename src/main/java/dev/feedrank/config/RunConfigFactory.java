@@ -128,7 +128,7 @@ public class RunConfigFactory {
     }
 
     /** A URL with the password of its user-info part (scheme://user:password@host) masked. */
-    static String maskUserInfo(String url) {
+    public static String maskUserInfo(String url) {
         return url == null ? null : url.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)([^@/]*:)?[^@/:]+@", "$1$2***@");
     }
 

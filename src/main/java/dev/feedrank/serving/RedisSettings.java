@@ -45,6 +45,6 @@ public record RedisSettings(String url, Optional<String> password, boolean tls, 
     }
 
     static String masked(String url) {
-        return url.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)([^@/]*:)?[^@/:]+@", "$1$2***@");
+        return dev.feedrank.config.RunConfigFactory.maskUserInfo(url);
     }
 }

@@ -64,6 +64,17 @@ class RedisOutageTest {
         server = null;
     }
 
+    /**
+     * Tiny runs that always promote: this test is about publish, not about the model (gate checks off, so every run
+     * is promoted on its servability check alone).
+     */
+    static Map<String, String> tiny() {
+        return RunApi.small("synthetic.users", "120", "synthetic.items", "60", "synthetic.impressions", "6000",
+                "train.epochs", "1", "negatives.per-positive", "4", "eval.baselines", "none",
+                "gate.min.auc", "off", "gate.beat-baseline", "false", "gate.max-regression.auc", "off",
+                "gate.max-regression.ndcg@10", "off", "gate.allow-no-checks", "true");
+    }
+
     RedisEmbeddingStore store() throws Exception {
         return RedisEmbeddingStore.connect(vertx, new RedisSettings(server.url(), Optional.empty(), false, Duration.ofHours(24), 2,
                 false, 100, "feedrank", Duration.ofSeconds(5)), "default");
@@ -75,15 +86,15 @@ class RedisOutageTest {
 
     @Test
     void redisFrozenDuringPublishFailsTheRunAtPublishAndResumeFinishesPublishOnly() throws Exception {
-        JsonPath firstRun = RunApi.runToEnd("synthetic", RunApi.small());
+        JsonPath firstRun = RunApi.runToEnd("synthetic", tiny());
         assertEquals("PROMOTED", firstRun.getString("outcome"), () -> "first run: " + firstRun.getString("error"));
         String first = firstRun.getString("model.version");
         try (RedisEmbeddingStore store = store()) {
             assertEquals(first, store.current().orElseThrow());
         }
 
-        // the same settings and data: an equal model, promoted; Redis freezes while it exports
-        long id = RunApi.start("synthetic", RunApi.small());
+        // a second promoted run; Redis freezes while it exports
+        long id = RunApi.start("synthetic", tiny());
         awaitStageRunning(id, "export");
         server.pause();
         JsonPath failed;

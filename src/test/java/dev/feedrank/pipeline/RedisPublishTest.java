@@ -103,14 +103,22 @@ class RedisPublishTest {
         assertTrue(ttl > Duration.ofHours(23).toMillis() && ttl <= Duration.ofHours(24).toMillis(), key + " ttl " + ttl + " ms");
     }
 
+    /** A tiny run (RedisOutageTest.tiny) that its gate rejects. */
+    static Map<String, String> tinyRejected() {
+        Map<String, String> m = new java.util.LinkedHashMap<>(RedisOutageTest.tiny());
+        m.put("gate.min.auc", "0.999");
+        m.put("train.seed", "43");
+        return m;
+    }
+
     @Test
     @Order(1)
     void aPromotedRunServesItsItemEmbeddingsFromRedis() throws Exception {
-        JsonPath run = RunApi.runToEnd("synthetic", RunApi.small());
+        JsonPath run = RunApi.runToEnd("synthetic", RedisOutageTest.tiny());
         assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
         assertEquals("PROMOTED", run.getString("outcome"));
         first = run.getString("model.version");
-        assertThat(publishProgress(run), allOf(startsWith("published 200 items"), containsString("Redis now serves " + first + " (was none)")));
+        assertThat(publishProgress(run), allOf(startsWith("published 60 items"), containsString("Redis now serves " + first + " (was none)")));
         try (RedisEmbeddingStore store = store()) {
             assertEquals(PREFIX + ":default:current", store.keys().current());
             assertServes(store, first);
@@ -131,7 +139,7 @@ class RedisPublishTest {
             store.refresh(first); // as if the last refresh was almost a day ago
             assertTrue(store.pttl(store.keys().vector(first, RedisKeys.ITEM, anItem)) <= Duration.ofMinutes(5).toMillis());
         }
-        JsonPath run = RunApi.runToEnd("synthetic", RunApi.small("gate.min.auc", "0.999", "train.seed", "43"));
+        JsonPath run = RunApi.runToEnd("synthetic", tinyRejected());
         assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
         assertEquals("REJECTED", run.getString("outcome"));
         rejected = run.getString("model.version");
