@@ -61,6 +61,9 @@ class RedisPublishTest {
     @Inject
     Vertx vertx;
 
+    @Inject
+    jakarta.enterprise.event.Event<dev.feedrank.orchestration.ScheduleTick> ticks;
+
     static String first;
     static String rejected;
 
@@ -170,6 +173,25 @@ class RedisPublishTest {
         try (RedisEmbeddingStore store = store()) {
             assertServes(store, first);
             assertTrue(store.verify(rejected).complete(), "the previous version is kept (keep-versions 2)");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void everyScheduleTickRenewsTheLiveTtl() throws Exception {
+        String anItem = new BundleLoader().embeddings("models/" + first + "/", storage, false).ids()[1];
+        RedisSettings shortTtl = new RedisSettings(RedisTesting.MACHINE_URL, Optional.empty(), false, Duration.ofMinutes(5), 2,
+                false, 64, PREFIX, Duration.ofSeconds(5));
+        try (RedisEmbeddingStore store = RedisEmbeddingStore.connect(vertx, shortTtl, "default")) {
+            store.refresh(first);
+            assertTrue(store.pttl(store.keys().current()) <= Duration.ofMinutes(5).toMillis());
+        }
+        // what ScheduledRetraining fires on every tick, before (and whatever) the tick's run
+        ticks.fire(new dev.feedrank.orchestration.ScheduleTick("default", java.time.Instant.now()));
+        try (RedisEmbeddingStore store = store()) {
+            assertEquals(first, store.current().orElseThrow());
+            assertTtlAboutADay(store, store.keys().current());
+            assertTtlAboutADay(store, store.keys().vector(first, RedisKeys.ITEM, anItem));
         }
     }
 }
