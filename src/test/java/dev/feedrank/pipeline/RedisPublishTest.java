@@ -114,6 +114,19 @@ class RedisPublishTest {
         return m;
     }
 
+    /** Sets the live version's TTL to 5 minutes, as if its last renewal was almost a day ago; returns one of its item ids. */
+    String shortenLiveTtl(int row) throws Exception {
+        String anItem = new BundleLoader().embeddings("models/" + first + "/", storage, false).ids()[row];
+        RedisSettings shortTtl = new RedisSettings(RedisTesting.MACHINE_URL, Optional.empty(), false, Duration.ofMinutes(5), 2,
+                false, 64, PREFIX, Duration.ofSeconds(5));
+        try (RedisEmbeddingStore store = RedisEmbeddingStore.connect(vertx, shortTtl, "default")) {
+            store.refresh(first);
+            assertTrue(store.pttl(store.keys().vector(first, RedisKeys.ITEM, anItem)) <= Duration.ofMinutes(5).toMillis());
+            assertTrue(store.pttl(store.keys().current()) <= Duration.ofMinutes(5).toMillis());
+        }
+        return anItem;
+    }
+
     @Test
     @Order(1)
     void aPromotedRunServesItsItemEmbeddingsFromRedis() throws Exception {
@@ -135,13 +148,7 @@ class RedisPublishTest {
     @Test
     @Order(2)
     void aRejectedRunChangesNothingButRenewsTheLiveTtl() throws Exception {
-        String anItem = new BundleLoader().embeddings("models/" + first + "/", storage, false).ids()[3];
-        RedisSettings shortTtl = new RedisSettings(RedisTesting.MACHINE_URL, Optional.empty(), false, Duration.ofMinutes(5), 2,
-                false, 64, PREFIX, Duration.ofSeconds(5));
-        try (RedisEmbeddingStore store = RedisEmbeddingStore.connect(vertx, shortTtl, "default")) {
-            store.refresh(first); // as if the last refresh was almost a day ago
-            assertTrue(store.pttl(store.keys().vector(first, RedisKeys.ITEM, anItem)) <= Duration.ofMinutes(5).toMillis());
-        }
+        String anItem = shortenLiveTtl(3);
         JsonPath run = RunApi.runToEnd("synthetic", tinyRejected());
         assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
         assertEquals("REJECTED", run.getString("outcome"));
@@ -179,13 +186,7 @@ class RedisPublishTest {
     @Test
     @Order(4)
     void everyScheduleTickRenewsTheLiveTtl() throws Exception {
-        String anItem = new BundleLoader().embeddings("models/" + first + "/", storage, false).ids()[1];
-        RedisSettings shortTtl = new RedisSettings(RedisTesting.MACHINE_URL, Optional.empty(), false, Duration.ofMinutes(5), 2,
-                false, 64, PREFIX, Duration.ofSeconds(5));
-        try (RedisEmbeddingStore store = RedisEmbeddingStore.connect(vertx, shortTtl, "default")) {
-            store.refresh(first);
-            assertTrue(store.pttl(store.keys().current()) <= Duration.ofMinutes(5).toMillis());
-        }
+        String anItem = shortenLiveTtl(1);
         // what ScheduledRetraining fires on every tick, before (and whatever) the tick's run
         ticks.fire(new dev.feedrank.orchestration.ScheduleTick("default", java.time.Instant.now()));
         try (RedisEmbeddingStore store = store()) {
