@@ -43,7 +43,18 @@ class RedisOutageTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             try {
-                if (server == null) server = RedisTesting.OwnServer.start();
+                if (server == null) {
+                    RedisTesting.OwnServer started = RedisTesting.OwnServer.start();
+                    server = started;
+                    // Quarkus may load this profile in more than one class loader: whatever started a server stops it
+                    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                        try {
+                            started.close();
+                        } catch (Exception ignored) {
+                            // exiting anyway
+                        }
+                    }));
+                }
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
