@@ -6,6 +6,7 @@ import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import org.eclipse.microprofile.config.spi.Converter;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,6 +73,8 @@ public interface FeedrankConfig {
         @WithDefault("false")
         boolean allowWorkingDirectory();
     }
+
+    Serving serving();
 
     interface Storage {
         /** S3 endpoint, e.g. http://minio:9000. Empty in local mode until the embedded server starts. */
@@ -574,6 +577,57 @@ public interface FeedrankConfig {
 
         /** Severity per check name ({@code error}, {@code warning} or {@code off}), over the defaults. */
         Map<String, String> severity();
+    }
+
+    /** Where promoted models are served from. */
+    interface Serving {
+        Redis redis();
+    }
+
+    /**
+     * The publish stage: the production version's item (and optionally user) embeddings written to Redis under a
+     * versioned prefix, then a pointer moved to it (docs/serving.md). Off while {@code url} is unset.
+     */
+    interface Redis {
+        /** {@code redis://[:password@]host:port[/db]} or {@code rediss://…} (TLS); unset: publishing is off. */
+        Optional<String> url();
+
+        /** Password (e.g. from a Secret); overrides one in the URL. */
+        Optional<String> password();
+
+        /** Use TLS even with a {@code redis://} URL. */
+        @WithDefault("false")
+        boolean tls();
+
+        /** Time to live of every published key; the live version's is refreshed by every run and schedule tick. */
+        @WithDefault("24h")
+        @WithConverter(io.quarkus.runtime.configuration.DurationConverter.class)
+        Duration ttl();
+
+        /** Published versions kept (the live one always, then the most recently live); older ones are deleted. */
+        @WithName("keep-versions")
+        @WithDefault("2")
+        int keepVersions();
+
+        /** Also publish the user embeddings (same layout, {@code user:<id>}). */
+        @WithName("publish-users")
+        @WithDefault("false")
+        boolean publishUsers();
+
+        /** Commands per pipelined chunk (every reply of a chunk is checked before the next is sent). */
+        @WithName("chunk-size")
+        @WithDefault("1000")
+        int chunkSize();
+
+        /** First segment of every key: {@code <key-prefix>:<pipeline>:…}. */
+        @WithName("key-prefix")
+        @WithDefault("feedrank")
+        String keyPrefix();
+
+        /** Connect and command timeout. */
+        @WithDefault("10s")
+        @WithConverter(io.quarkus.runtime.configuration.DurationConverter.class)
+        Duration timeout();
     }
 
     interface ValidationBounds {

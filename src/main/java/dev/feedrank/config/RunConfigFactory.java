@@ -182,10 +182,16 @@ public class RunConfigFactory {
         return out;
     }
 
+    /** A URL with the password of its user-info part (scheme://user:password@host) masked. */
+    public static String maskUserInfo(String url) {
+        return url == null ? null : url.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)([^@/]*:)?[^@/:]+@", "$1$2***@");
+    }
+
     /** The snapshot with secrets masked, for storing and showing. */
     public static Map<String, String> masked(Map<String, String> snapshot) {
         Map<String, String> copy = new LinkedHashMap<>(snapshot);
-        copy.replaceAll((k, v) -> k.contains("secret") || k.contains("password") ? "***" : v);
+        copy.replaceAll((k, v) -> k.contains("secret") || k.contains("password") ? "***"
+                : k.endsWith("redis.url") ? maskUserInfo(v) : v);
         return copy;
     }
 }

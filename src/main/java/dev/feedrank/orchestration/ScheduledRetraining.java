@@ -5,6 +5,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
 import io.quarkus.scheduler.Scheduler;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
@@ -33,13 +34,16 @@ public class ScheduledRetraining {
     private final RunStore store;
     private final FeedrankConfig config;
     private final Scheduler scheduler;
+    private final Event<ScheduleTick> ticks;
     private final String owner = ProcessIdentity.id();
 
-    public ScheduledRetraining(RunLauncher launcher, RunStore store, FeedrankConfig config, Scheduler scheduler) {
+    public ScheduledRetraining(RunLauncher launcher, RunStore store, FeedrankConfig config, Scheduler scheduler,
+                               Event<ScheduleTick> ticks) {
         this.launcher = launcher;
         this.store = store;
         this.config = config;
         this.scheduler = scheduler;
+        this.ticks = ticks;
     }
 
     @Scheduled(identity = JOB, cron = "${feedrank.schedule.cron}", concurrentExecution = Scheduled.ConcurrentExecution.PROCEED)
@@ -54,6 +58,12 @@ public class ScheduledRetraining {
 
     public Optional<RunSummary> fire(Instant fireTime) {
         String pipeline = config.runs().pipeline();
+        try {
+            // every tick, suspended or not, claimed here or not: observers keep what serves production fresh (Redis TTLs)
+            ticks.fire(new ScheduleTick(pipeline, fireTime));
+        } catch (RuntimeException e) {
+            LOG.warnf("scheduled tick %s: an observer failed: %s", fireTime, e.getMessage());
+        }
         if (store.scheduleState(pipeline).map(RunStore.ScheduleState::suspended).orElse(false)) {
             LOG.infof("scheduled tick %s: the schedule of pipeline %s is suspended; no run", fireTime, pipeline);
             return Optional.empty();

@@ -31,6 +31,22 @@ public final class BundleLoader {
         }
     }
 
+    /** A bundle's embeddings of one tower with their ids (row i of the matrix is {@code ids[i]}). */
+    public record Embeddings(String[] ids, Npy.Matrix matrix) {
+    }
+
+    /** The item (or user) embeddings of a bundle as shipped ({@code item_embeddings.npy} + {@code item_ids.csv}), without building the towers. */
+    public Embeddings embeddings(String prefix, ObjectStorage storage, boolean users) throws IOException {
+        String idFile = users ? BundleFiles.USER_IDS : BundleFiles.ITEM_IDS;
+        String embFile = users ? BundleFiles.USER_EMBEDDINGS : BundleFiles.ITEM_EMBEDDINGS;
+        List<IdCsv.Row> rows = IdCsv.read(storage.get(prefix + idFile), idFile);
+        Npy.Matrix m = Npy.read(storage.get(prefix + embFile));
+        if (rows.size() != m.rows()) {
+            throw new IOException(prefix + idFile + " has " + rows.size() + " rows but " + embFile + " has " + m.rows());
+        }
+        return new Embeddings(rows.stream().map(IdCsv.Row::id).toArray(String[]::new), m);
+    }
+
     public LoadedBundle load(String prefix, ObjectStorage storage) throws IOException {
         BundleManifest manifest = json.readValue(storage.get(prefix + BundleFiles.MANIFEST), BundleManifest.class);
         FeatureTable users = table(storage, prefix, BundleFiles.USER_IDS, BundleFiles.USER_FEATURES,

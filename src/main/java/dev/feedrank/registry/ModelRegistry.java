@@ -7,6 +7,8 @@ import dev.feedrank.persistence.PipelineRunEntity;
 import dev.feedrank.persistence.RunMetricEntity;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
 
 import java.time.Instant;
@@ -25,6 +27,9 @@ import java.util.regex.Pattern;
 public class ModelRegistry {
 
     public static final String PRODUCTION = "production";
+
+    @Inject
+    Instance<ServingPublisher> servingPublishers;
     private static final Pattern ALIAS = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
 
     /** The version an alias points at and the test metrics of the run that produced it. */
@@ -155,41 +160,102 @@ public class ModelRegistry {
             throw new RegistryException(RegistryException.Kind.INVALID, "alias '" + target + "' must match " + ALIAS.pattern());
         }
         requireReason(reason, "promotion");
-        return QuarkusTransaction.requiringNew().call(() -> {
-            ModelVersionEntity v = ModelVersionEntity.findById(version);
-            if (v == null) throw new RegistryException(RegistryException.Kind.NOT_FOUND, "unknown model version " + version);
+        // the checks once before serving is prepared (a refused move touches nothing), again under the lock
+        String bundlePrefix = QuarkusTransaction.requiringNew().call(() -> promotable(version, target, force, false).bundlePrefix);
+        return servedMove(target, version, bundlePrefix, () -> {
+            ModelVersionEntity v = promotable(version, target, force, true);
             boolean needsForce = "rejected".equals(v.status) || "archived".equals(v.status);
-            if (needsForce && !force) {
-                throw new RegistryException(RegistryException.Kind.CONFLICT, "model version " + version + " is " + v.status
-                        + "; promoting it needs \"force\": true (the move is then recorded as forced)");
-            }
-            ModelAliasEntity current = ModelAliasEntity.findById(target, LockModeType.PESSIMISTIC_WRITE);
-            if (current != null && current.version.equals(version)) {
-                throw new RegistryException(RegistryException.Kind.CONFLICT, "alias " + target + " already points at " + version);
-            }
             if ("archived".equals(v.status)) v.status = "candidate";
             return move(target, v, null, actor, reason.trim(), false, needsForce, "promote");
         });
     }
 
+    private static ModelVersionEntity promotable(String version, String target, boolean force, boolean lock) {
+        ModelVersionEntity v = ModelVersionEntity.findById(version);
+        if (v == null) throw new RegistryException(RegistryException.Kind.NOT_FOUND, "unknown model version " + version);
+        boolean needsForce = "rejected".equals(v.status) || "archived".equals(v.status);
+        if (needsForce && !force) {
+            throw new RegistryException(RegistryException.Kind.CONFLICT, "model version " + version + " is " + v.status
+                    + "; promoting it needs \"force\": true (the move is then recorded as forced)");
+        }
+        ModelAliasEntity current = lock ? ModelAliasEntity.findById(target, LockModeType.PESSIMISTIC_WRITE) : ModelAliasEntity.findById(target);
+        if (current != null && current.version.equals(version)) {
+            throw new RegistryException(RegistryException.Kind.CONFLICT, "alias " + target + " already points at " + version);
+        }
+        return v;
+    }
+
     /** Moves the alias back to the version it pointed at before its latest move; recorded as a rollback. */
     public AliasMove rollback(String alias, String actor, String reason) {
         requireReason(reason, "rollback");
-        return QuarkusTransaction.requiringNew().call(() -> {
-            ModelAliasEntity current = ModelAliasEntity.findById(alias, LockModeType.PESSIMISTIC_WRITE);
-            if (current == null) throw new RegistryException(RegistryException.Kind.NOT_FOUND, "alias " + alias + " points at no model version");
-            AliasHistoryEntity last = AliasHistoryEntity.find("alias = ?1 order by movedAt desc, id desc", alias).firstResult();
-            if (last == null || last.fromVersion == null) {
-                throw new RegistryException(RegistryException.Kind.CONFLICT, "alias " + alias
-                        + " has no earlier version to roll back to (its first version is " + current.version + ")");
-            }
-            ModelVersionEntity previous = ModelVersionEntity.findById(last.fromVersion);
-            if ("archived".equals(previous.status)) {
-                throw new RegistryException(RegistryException.Kind.CONFLICT, "the previous version " + previous.version
-                        + " is archived; promote it explicitly with force if it must serve again");
+        ModelVersionEntity target = QuarkusTransaction.requiringNew().call(() -> rollbackTarget(alias, false));
+        return servedMove(alias, target.version, target.bundlePrefix, () -> {
+            ModelVersionEntity previous = rollbackTarget(alias, true);
+            if (!previous.version.equals(target.version)) {
+                throw new RegistryException(RegistryException.Kind.CONFLICT, "alias " + alias + " moved while the rollback was prepared; try again");
             }
             return move(alias, previous, null, actor, reason.trim(), false, false, "rollback");
         });
+    }
+
+    /** The version a rollback of the alias moves to (the one it pointed at before its latest move). */
+    private static ModelVersionEntity rollbackTarget(String alias, boolean lock) {
+        ModelAliasEntity current = lock ? ModelAliasEntity.findById(alias, LockModeType.PESSIMISTIC_WRITE) : ModelAliasEntity.findById(alias);
+        if (current == null) throw new RegistryException(RegistryException.Kind.NOT_FOUND, "alias " + alias + " points at no model version");
+        AliasHistoryEntity last = AliasHistoryEntity.find("alias = ?1 order by movedAt desc, id desc", alias).firstResult();
+        if (last == null || last.fromVersion == null) {
+            throw new RegistryException(RegistryException.Kind.CONFLICT, "alias " + alias
+                    + " has no earlier version to roll back to (its first version is " + current.version + ")");
+        }
+        ModelVersionEntity previous = ModelVersionEntity.findById(last.fromVersion);
+        if ("archived".equals(previous.status)) {
+            throw new RegistryException(RegistryException.Kind.CONFLICT, "the previous version " + previous.version
+                    + " is archived; promote it explicitly with force if it must serve again");
+        }
+        return previous;
+    }
+
+    /**
+     * A manual move; for {@code production} serving follows it: the target is prepared first (Redis: written and
+     * verified, re-published from its bundle if its keys expired), then the alias moves in a transaction that
+     * points serving at the target before it commits. If serving cannot be reached, nothing moves.
+     */
+    private AliasMove servedMove(String alias, String version, String bundlePrefix, java.util.function.Supplier<AliasMove> move) {
+        ServingPublisher serving = PRODUCTION.equals(alias) ? serving() : null;
+        if (serving != null) serving("prepare", version, () -> serving.prepare(version, bundlePrefix));
+        AliasMove[] activated = new AliasMove[1];
+        try {
+            return QuarkusTransaction.requiringNew().call(() -> {
+                AliasMove m = move.get();
+                if (serving != null) {
+                    serving("point serving at", version, () -> serving.activate(version));
+                    activated[0] = m;
+                }
+                return m;
+            });
+        } catch (RuntimeException e) {
+            if (activated[0] != null && activated[0].from() != null) serving.restore(activated[0].from());
+            throw e;
+        }
+    }
+
+    private interface ServingCall {
+        void run() throws Exception;
+    }
+
+    private static void serving(String what, String version, ServingCall call) {
+        try {
+            call.run();
+        } catch (RegistryException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new RegistryException(RegistryException.Kind.UNAVAILABLE, "could not " + what + " " + version
+                    + " (serving: " + e.getMessage() + "); the alias did not move", e);
+        }
+    }
+
+    private ServingPublisher serving() {
+        return servingPublishers != null && servingPublishers.isResolvable() ? servingPublishers.get() : null;
     }
 
     /** Archives a version no alias points at; recorded on the version (who, when, why). */

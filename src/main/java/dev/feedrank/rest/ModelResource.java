@@ -136,6 +136,7 @@ public class ModelResource {
             case NOT_FOUND -> 404;
             case CONFLICT -> 409;
             case INVALID -> 400;
+            case UNAVAILABLE -> 503;
         };
     }
 }

@@ -38,6 +38,12 @@ public class ExportStage implements Stage {
     /** The outcome of a run whose gate passed but whose champion was replaced meanwhile: its version stays a candidate. */
     public static final String STALE_CHAMPION = "STALE_CHAMPION";
 
+    static final String RESULT = "export-result";
+
+    /** What export produced, for publish (also after a resume in another process). */
+    public record Exported(String version, String bundlePrefix, boolean promoted, String outcome) {
+    }
+
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
     private final ObjectStorage storage;
@@ -136,10 +142,14 @@ public class ExportStage implements Stage {
             }
         }
         decisions.save(ctx.runId(), gate);
+        String outcome = gate.passed() ? "PROMOTED"
+                : gate.checks().stream().anyMatch(c -> CHAMPION_UNCHANGED.equals(c.kind())) ? STALE_CHAMPION : "REJECTED";
+        // for publish, after the compare-and-set: a stale champion's version is not promoted
+        results.put(ctx, RESULT, Exported.class, new Exported(version, prefix, gate.passed(), outcome));
         if (gate.passed()) {
             ctx.outcome("PROMOTED", version);
             ctx.progress("model " + version + " promoted to production");
-        } else if (gate.checks().stream().anyMatch(c -> CHAMPION_UNCHANGED.equals(c.kind()))) {
+        } else if (STALE_CHAMPION.equals(outcome)) {
             ctx.outcome(STALE_CHAMPION, version);
             ctx.progress("model " + version + " kept as candidate: " + gate.checks().get(gate.checks().size() - 1).detail());
         } else {

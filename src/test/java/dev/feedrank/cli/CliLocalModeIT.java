@@ -88,7 +88,9 @@ class CliLocalModeIT {
         assertEquals(0, r.exit(), () -> r.stderr());
         JsonNode json = new ObjectMapper().readTree(r.stdout());
         assertEquals("SUCCEEDED", json.get("status").asText(), r.stdout());
-        assertEquals(6, json.get("stages").size());
+        assertEquals(7, json.get("stages").size());
+        assertEquals("publish", json.get("stages").get(6).get("name").asText());
+        assertTrue(r.stderr().contains("publish off: feedrank.serving.redis.url is not set"), "--local without Redis skips publish in one line");
         assertEquals("validate-data", json.get("stages").get(1).get("name").asText());
         assertTrue(json.get("validation").get("passed").asBoolean(), json.toString());
         assertTrue(json.get("model").get("promoted").asBoolean());

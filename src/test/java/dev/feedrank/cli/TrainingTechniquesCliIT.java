@@ -39,7 +39,7 @@ class TrainingTechniquesCliIT {
         assertEquals(0, r.exit(), r::stderr);
         JsonNode json = new ObjectMapper().readTree(r.stdout());
         assertEquals("SUCCEEDED", json.get("status").asText(), r.stdout());
-        assertEquals(6, json.get("stages").size());
+        assertEquals(7, json.get("stages").size());
         JsonNode training = json.get("training");
         for (String kv : settings.split(";")) {
             if (!kv.startsWith("train.")) continue;

@@ -93,7 +93,7 @@ class ProcessFaultIT {
             assertEquals("SUCCEEDED", run.get("status").asText(), run.toString());
             assertEquals(1, run.get("resumeCount").asInt());
             assertEquals(List.of("prepare-data:1:SUCCEEDED", "validate-data:1:SUCCEEDED", "train:1:FAILED", "train:2:SUCCEEDED",
-                    "evaluate:1:SUCCEEDED", "gate:1:SUCCEEDED", "export:1:SUCCEEDED"), stages(run));
+                    "evaluate:1:SUCCEEDED", "gate:1:SUCCEEDED", "export:1:SUCCEEDED", "publish:1:SUCCEEDED"), stages(run));
             assertEquals("interrupted", run.get("stages").get(2).get("error").asText());
             assertTrue(log.contains("resuming at epoch"), "training continued from its checkpoint:\n" + AppProcess.tail(log));
             assertTrue(run.get("model").get("promoted").asBoolean());

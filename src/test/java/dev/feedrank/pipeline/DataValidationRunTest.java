@@ -64,7 +64,7 @@ class DataValidationRunTest {
                 "validation.min-items", "1000", "validation.severity.min-items", "warning"));
         assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
         assertEquals("PROMOTED", run.getString("outcome"));
-        assertEquals(List.of("prepare-data", "validate-data", "train", "evaluate", "gate", "export"),
+        assertEquals(List.of("prepare-data", "validate-data", "train", "evaluate", "gate", "export", "publish"),
                 run.getList("stages.name"));
         assertTrue(run.getBoolean("validation.passed"));
         assertEquals(0, run.getInt("validation.errors"));

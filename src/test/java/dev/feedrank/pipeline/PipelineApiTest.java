@@ -38,7 +38,7 @@ class PipelineApiTest {
     public static class FreshServices implements QuarkusTestProfile {
     }
 
-    static final List<String> STAGES = List.of("prepare-data", "validate-data", "train", "evaluate", "gate", "export");
+    static final List<String> STAGES = List.of("prepare-data", "validate-data", "train", "evaluate", "gate", "export", "publish");
 
     @Inject
     ObjectStorage storage;
@@ -53,7 +53,10 @@ class PipelineApiTest {
         assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
         assertEquals("PROMOTED", run.getString("outcome"));
         assertEquals(STAGES, run.getList("stages.name"));
-        assertEquals(List.of("SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"), run.getList("stages.status"));
+        assertEquals(List.of("SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"), run.getList("stages.status"));
+        // no serving.redis.url in this profile: publish says so in one line and succeeds
+        List<Map<String, Object>> stageViews = run.getList("stages");
+        assertThat(String.valueOf(stageViews.get(6).get("progress")), startsWith("publish off: feedrank.serving.redis.url is not set"));
         assertTrue(run.getBoolean("validation.passed"), () -> "validation: " + run.getString("validation"));
         assertTrue(run.getDouble("metrics.auc") >= 0.70, "auc " + run.getDouble("metrics.auc"));
         assertTrue(run.getDouble("metrics['ndcg@10']") > run.getDouble("baseline['ndcg@10']"));
