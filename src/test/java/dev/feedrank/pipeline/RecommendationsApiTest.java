@@ -41,7 +41,10 @@ class RecommendationsApiTest {
     @Test
     @SuppressWarnings("unchecked")
     void theBundlesAnnIndexIsMeasuredGatedAndAnswersRecommendations() throws Exception {
-        JsonPath run = RunApi.runToEnd("synthetic", RunApi.small());
+        // tiny data (the index, not the model's quality, is under test): 60 items
+        JsonPath run = RunApi.runToEnd("synthetic", RunApi.small("synthetic.users", "120", "synthetic.items", "60",
+                "synthetic.impressions", "6000", "train.epochs", "1", "negatives.per-positive", "4", "eval.baselines", "none",
+                "gate.min.auc", "off", "gate.beat-baseline", "false"));
         assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
         String version = run.getString("model.version");
         // measured in evaluate, on the candidate, for the test users; latency is stored, never asserted
@@ -53,7 +56,7 @@ class RecommendationsApiTest {
         List<Map<String, Object>> checks = run.getList("gate.checks");
         Map<String, Object> gated = checks.stream().filter(c -> "ann.recall@10".equals(c.get("metric"))).findFirst().orElseThrow();
         assertEquals("min", gated.get("kind"));
-        assertEquals(0.95, ((Number) gated.get("threshold")).doubleValue(), 1e-9);
+        assertEquals(0.95, ((Number) gated.get("threshold")).doubleValue(), 1e-6);
         assertEquals(true, gated.get("passed"));
 
         // the bundle: the graph, its parameters, and its own recall on the exported embeddings
@@ -87,7 +90,7 @@ class RecommendationsApiTest {
         assertTrue(exact.getFloat("items[0].score") >= scores.get(0) - 1e-6f);
         // k above the catalogue: every item, once
         TestTokens.asViewer().queryParam("user", user).queryParam("k", 1000).queryParam("exact", "true").get(path)
-                .then().statusCode(200).body("items.size()", equalTo(200));
+                .then().statusCode(200).body("items.size()", equalTo(60));
 
         // clear errors
         TestTokens.asViewer().queryParam("user", "nobody").get(path).then().statusCode(404)
