@@ -81,6 +81,19 @@ public class TowerBlock extends AbstractBlock {
         return embeddingDim;
     }
 
+    /** The ID-embedding table [vocab, idEmbeddingDim] (row 0 = out-of-vocabulary bucket). */
+    public Parameter idEmbedding() {
+        return idEmbedding;
+    }
+
+    /**
+     * The layers after the concatenation [ID embedding, dense], in PyTorch nn.Sequential order: Linear, ReLU,
+     * BatchNorm, Dropout, Linear, ReLU, BatchNorm, Dropout, Linear, then LayerNorm or the unit-length lambda.
+     */
+    public SequentialBlock mlp() {
+        return mlp;
+    }
+
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray index = inputs.get(0);

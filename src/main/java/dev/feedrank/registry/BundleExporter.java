@@ -2,6 +2,10 @@ package dev.feedrank.registry;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.feedrank.ann.AnnIndex;
+import dev.feedrank.ann.AnnRecall;
+import dev.feedrank.ann.AnnSettings;
+import dev.feedrank.ann.ClickQuery;
 import dev.feedrank.data.FeatureTable;
 import dev.feedrank.data.PreparedDataset;
 import dev.feedrank.model.TaskHeads;
@@ -28,7 +32,14 @@ public final class BundleExporter {
 
     public record Request(String version, long runId, String codeVersion, TwoTowerModel model, PreparedDataset dataset,
                           Map<String, Object> trainingConfig, Map<String, Double> metrics, Map<String, Double> baseline,
-                          Map<String, Object> gate, Map<String, Object> refit) {
+                          Map<String, Object> gate, Map<String, Object> refit, AnnSettings ann) {
+
+        /** A bundle without an ANN index. */
+        public Request(String version, long runId, String codeVersion, TwoTowerModel model, PreparedDataset dataset,
+                       Map<String, Object> trainingConfig, Map<String, Double> metrics, Map<String, Double> baseline,
+                       Map<String, Object> gate, Map<String, Object> refit) {
+            this(version, runId, codeVersion, model, dataset, trainingConfig, metrics, baseline, gate, refit, null);
+        }
 
         /** A model that was not refitted. */
         public Request(String version, long runId, String codeVersion, TwoTowerModel model, PreparedDataset dataset,
@@ -65,6 +76,13 @@ public final class BundleExporter {
         TaskHeads heads = r.model().heads();
         if (heads != null) put(storage, keys, prefix + BundleFiles.HEADS, json.writeValueAsBytes(heads), "application/json");
         put(storage, keys, prefix + BundleFiles.PROBE, json.writeValueAsBytes(probe), "application/json");
+        put(storage, keys, prefix + BundleFiles.TOWERS_SAFETENSORS, PyTorchTowers.safetensors(r.model()), "application/octet-stream");
+        Map<String, Object> ann = null;
+        if (r.ann() != null && r.ann().enabled()) {
+            ann = annIndex(r, items.rows(), users.rows(), d, itemEmbeddings, userEmbeddings, heads);
+            put(storage, keys, prefix + BundleFiles.ANN_INDEX, (byte[]) ann.remove("graph"), "application/octet-stream");
+            put(storage, keys, prefix + BundleFiles.ANN_META, json.writeValueAsBytes(ann), "application/json");
+        }
 
         Map<String, String> files = new LinkedHashMap<>();
         files.put("parameters", BundleFiles.MODEL_PARAMS);
@@ -78,6 +96,11 @@ public final class BundleExporter {
         files.put("userFeatures", BundleFiles.USER_FEATURES);
         files.put("servingProbe", BundleFiles.PROBE);
         if (heads != null) files.put("heads", BundleFiles.HEADS);
+        files.put("towersSafetensors", BundleFiles.TOWERS_SAFETENSORS);
+        if (ann != null) {
+            files.put("annIndex", BundleFiles.ANN_INDEX);
+            files.put("annIndexMeta", BundleFiles.ANN_META);
+        }
         Map<String, Object> vocab = new LinkedHashMap<>();
         vocab.put("kind", "vocabulary");
         vocab.put("oovIndex", 0);
@@ -88,9 +111,54 @@ public final class BundleExporter {
         BundleManifest manifest = new BundleManifest(r.version(), r.runId(), Instant.now().toString(), r.codeVersion(),
                 r.dataset().contentHash(), r.dataset().source(), r.model().spec(),
                 Map.of("user", users.featureNames(), "item", items.featureNames()), vocab, r.trainingConfig(),
-                r.metrics(), r.baseline(), r.gate(), files, r.refit() == null ? Map.of("enabled", false) : r.refit());
+                r.metrics(), r.baseline(), r.gate(), files, r.refit() == null ? Map.of("enabled", false) : r.refit(), ann);
         put(storage, keys, prefix + BundleFiles.MANIFEST, json.writeValueAsBytes(manifest), "application/json");
         return keys;
+    }
+
+    /**
+     * The ANN index of the exported item embeddings, built with the run's parameters, and its recall measured on
+     * the exported users' queries (a seeded sample); {@code graph} holds the index file's bytes. The evaluate
+     * stage's figures (on the candidate, queried with the test users) are in {@code evaluate}.
+     */
+    private static Map<String, Object> annIndex(Request r, int items, int users, int d, float[] itemEmb, float[] userEmb,
+                                                TaskHeads heads) {
+        AnnSettings s = r.ann();
+        long t0 = System.nanoTime();
+        AnnIndex index = AnnIndex.build(itemEmb, items, d, s);
+        double buildSeconds = (System.nanoTime() - t0) / 1e9;
+        int[] all = new int[users];
+        for (int u = 0; u < users; u++) all[u] = u;
+        Map<String, Double> measured = new LinkedHashMap<>(AnnRecall.measure(index, itemEmb, userEmb, all,
+                ClickQuery.of(d, heads), s.recallQueries(), 20261130L));
+        measured.put(AnnRecall.BUILD_SECONDS, buildSeconds);
+        Map<String, Object> ann = new LinkedHashMap<>();
+        ann.put("library", AnnIndex.LIBRARY);
+        ann.put("algorithm", "jvector graph (Vamana neighbour selection with alpha, HNSW-style hierarchy when enabled)");
+        ann.put("file", BundleFiles.ANN_INDEX);
+        ann.put("format", AnnIndex.FORMAT);
+        ann.put("vectors", BundleFiles.ITEM_EMBEDDINGS + " (node i = row i)");
+        ann.put("similarity", "maximum inner product through the MIPS-to-cosine reduction: item x stored as "
+                + "[x / maxNorm, sqrt(1 - |x|^2 / maxNorm^2)], query q as [q / |q|, 0], jvector DOT_PRODUCT on those unit vectors;"
+                + (heads == null ? " query = user embedding" : " query = click head's item weights + product weights * user embedding"));
+        ann.put("maxNorm", index.maxNorm());
+        ann.put("items", items);
+        ann.put("dimension", d);
+        ann.put("parameters", s.parameters());
+        Map<String, Object> exportRecall = new LinkedHashMap<>(measured);
+        exportRecall.put("measuredOn", "the exported item embeddings, queried with "
+                + (users <= s.recallQueries() ? "every exported user" : "a seeded sample of " + s.recallQueries() + " exported users")
+                + (r.refitted() ? " (the refit model)" : ""));
+        ann.put("recall", exportRecall);
+        Map<String, Object> evaluate = new LinkedHashMap<>();
+        if (r.metrics() != null) r.metrics().forEach((k, v) -> { if (k.startsWith("ann.")) evaluate.put(k, v); });
+        if (!evaluate.isEmpty()) {
+            evaluate.put("measuredOn", "the evaluated (selected) model's item embeddings, queried with the test users (evaluate stage; the gated figures)"
+                    + (r.refitted() ? "; the shipped refit model's embeddings differ: see recall" : ""));
+            ann.put("evaluateRecall", evaluate);
+        }
+        ann.put("graph", index.graphBytes());
+        return ann;
     }
 
     private static void put(ObjectStorage storage, List<String> keys, String key, byte[] bytes, String type) throws IOException {

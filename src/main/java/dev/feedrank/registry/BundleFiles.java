@@ -15,6 +15,12 @@ public final class BundleFiles {
     public static final String PROBE = "serving_probe.json";
     /** Multi-task models only: the task heads ({@link dev.feedrank.model.TaskHeads} as JSON). */
     public static final String HEADS = "heads.json";
+    /** Both towers as a PyTorch state_dict in safetensors ({@link PyTorchTowers}). */
+    public static final String TOWERS_SAFETENSORS = "towers.safetensors";
+    /** The ANN graph of the item embeddings (jvector's on-heap graph format; vectors from item_embeddings.npy). */
+    public static final String ANN_INDEX = "ann_index.jvector";
+    /** The ANN index's library, parameters, vector transform and measured recall. */
+    public static final String ANN_META = "ann_index.json";
 
     private BundleFiles() {
     }

@@ -2,9 +2,11 @@ package dev.feedrank.rest;
 
 import dev.feedrank.persistence.ModelAliasEntity;
 import dev.feedrank.persistence.ModelVersionEntity;
+import dev.feedrank.registry.BundleRecommender;
 import dev.feedrank.registry.ModelRegistry;
 import dev.feedrank.registry.ModelRegistry.AliasMove;
 import dev.feedrank.registry.RegistryException;
+import dev.feedrank.storage.ObjectStorage;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
@@ -19,6 +21,7 @@ import jakarta.ws.rs.core.MediaType;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -47,12 +50,25 @@ public class ModelResource {
     public record ReasonRequest(String reason) {
     }
 
+    /** Largest k of the recommendations endpoint. */
+    public static final int MAX_K = 1000;
+    /** Bundles kept loaded for the recommendations endpoint (least recently used dropped). */
+    static final int CACHED_BUNDLES = 4;
+
     private final ModelRegistry registry;
     private final CallerIdentity caller;
+    private final ObjectStorage storage;
+    private final Map<String, BundleRecommender> recommenders = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, BundleRecommender> eldest) {
+            return size() > CACHED_BUNDLES;
+        }
+    };
 
-    public ModelResource(ModelRegistry registry, CallerIdentity caller) {
+    public ModelResource(ModelRegistry registry, CallerIdentity caller, ObjectStorage storage) {
         this.registry = registry;
         this.caller = caller;
+        this.storage = storage;
     }
 
     @GET
@@ -68,6 +84,59 @@ public class ModelResource {
     public ModelVersionView model(@PathParam("version") String version) {
         return QuarkusTransaction.requiringNew().call(() -> registry.version(version).map(ModelResource::view)
                 .orElseThrow(() -> new NotFoundException("no model version " + version)));
+    }
+
+    /**
+     * The model's top k items for a user (click score, best first) from its bundle: the user's embedding queried
+     * against the bundle's ANN index, or with {@code exact=true} against every item embedding (brute force).
+     */
+    @GET
+    @Path("models/{version}/recommendations")
+    public BundleRecommender.Recommendations recommendations(@PathParam("version") String version, @QueryParam("user") String user,
+                                                             @QueryParam("k") String k, @QueryParam("exact") String exact) {
+        if (user == null || user.isEmpty()) throw new BadRequestException("user is required: ?user=<id>&k=10");
+        int topK = parseK(k);
+        boolean brute = parseBoolean("exact", exact);
+        String prefix = QuarkusTransaction.requiringNew().call(() -> registry.version(version).map(v -> v.bundlePrefix)
+                .orElseThrow(() -> new NotFoundException("no model version " + version)));
+        try {
+            return recommender(version, prefix).recommend(user, topK, brute);
+        } catch (BundleRecommender.UnknownUserException e) {
+            throw new NotFoundException(e.getMessage());
+        }
+    }
+
+    static int parseK(String k) {
+        if (k == null || k.isBlank()) return 10;
+        try {
+            int v = Integer.parseInt(k.trim());
+            if (v >= 1 && v <= MAX_K) return v;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new BadRequestException("k must be an integer from 1 to " + MAX_K + ", got '" + k + "'");
+    }
+
+    private static boolean parseBoolean(String name, String value) {
+        if (value == null || value.isBlank()) return false;
+        if (value.trim().equalsIgnoreCase("true")) return true;
+        if (value.trim().equalsIgnoreCase("false")) return false;
+        throw new BadRequestException(name + " must be true or false, got '" + value + "'");
+    }
+
+    private BundleRecommender recommender(String version, String prefix) {
+        synchronized (recommenders) {
+            BundleRecommender r = recommenders.get(version);
+            if (r != null) return r;
+            try {
+                r = BundleRecommender.load(version, prefix, storage);
+            } catch (java.io.IOException e) {
+                throw new jakarta.ws.rs.InternalServerErrorException("the bundle of model version " + version + " at " + prefix
+                        + " could not be loaded: " + e.getMessage(), e);
+            }
+            recommenders.put(version, r);
+            return r;
+        }
     }
 
     @POST

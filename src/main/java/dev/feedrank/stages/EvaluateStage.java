@@ -1,5 +1,9 @@
 package dev.feedrank.stages;
 
+import dev.feedrank.ann.AnnIndex;
+import dev.feedrank.ann.AnnRecall;
+import dev.feedrank.ann.AnnSettings;
+import dev.feedrank.ann.ClickQuery;
 import dev.feedrank.data.PreparedDataset;
 import dev.feedrank.config.FeedrankConfig;
 import dev.feedrank.evaluation.Churn;
@@ -85,10 +89,21 @@ public class EvaluateStage implements Stage {
             throw new IllegalStateException("no test user has a positive it had not seen before the test window: nothing to rank ("
                     + ctx.config().split().strategy() + " split)");
         }
-        ModelEvaluation.Scored candidate = evaluate(model, data.users(), data.items(), ranking);
+        float[] userEmb = model.embedUsers(data.users());
+        float[] itemEmb = model.embedItems(data.items());
+        ModelEvaluation.Scored candidate = ranking.score(userEmb, itemEmb, model.scores());
         Map<String, Double> metrics = new LinkedHashMap<>(candidate.metrics());
         metrics.put("ranked_users", (double) ranking.users());
         record(ctx, "model", candidate);
+        AnnSettings ann = AnnSettings.from(ctx.config().ann());
+        if (ann.enabled()) {
+            Map<String, Double> annMetrics = annRecall(model, userEmb, itemEmb, data.items().rows(),
+                    ranking.clickRanking().userRows(), ann, ctx.config().train().seed());
+            annMetrics.forEach((k, v) -> ctx.metric("model", k, v, "test", null));
+            metrics.putAll(annMetrics);
+            LOG.infof("run %d: ANN index (%s, %s) on the candidate's %d item embeddings: %s", ctx.runId(), AnnIndex.LIBRARY,
+                    ann.parameters(), data.items().rows(), annMetrics);
+        }
         ctx.metric("model", "ranked_users", ranking.users(), "test", null);
         ctx.metric("dataset", "ranked_users", ranking.users(), "test", null);
         ModelEvaluation.Scored popularity = ranking.popularityScored();
@@ -125,6 +140,22 @@ public class EvaluateStage implements Stage {
                         : champion.available() ? String.format(Locale.ROOT, "; champion %s %.4f, churn@10 %.3f", champion.version(),
                                 champion.metrics().getOrDefault("ndcg@10", Double.NaN), metrics.getOrDefault("churn@10", Double.NaN))
                         : "; champion " + champion.version() + " not comparable", ranking.users(), ctx.config().split().strategy()));
+    }
+
+    /**
+     * Builds the ANN index of the item embeddings with the run's parameters and measures its recall against the
+     * exact top k and its latency for the test users' queries ({@link AnnRecall}); plus the build time.
+     */
+    static Map<String, Double> annRecall(TwoTowerModel model, float[] userEmb, float[] itemEmb, int items, int[] queryRows,
+                                         AnnSettings settings, long seed) {
+        int d = model.spec().embeddingDim();
+        long t0 = System.nanoTime();
+        AnnIndex index = AnnIndex.build(itemEmb, items, d, settings);
+        double buildSeconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, Double> out = new LinkedHashMap<>(AnnRecall.measure(index, itemEmb, userEmb, queryRows,
+                ClickQuery.of(d, model.heads()), settings.recallQueries(), seed));
+        out.put(AnnRecall.BUILD_SECONDS, buildSeconds);
+        return out;
     }
 
     /**

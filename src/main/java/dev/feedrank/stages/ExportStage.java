@@ -118,7 +118,8 @@ public class ExportStage implements Stage {
         gateJson.put("checks", gate.checks());
         ctx.checkFence(); // a superseded execution of this run writes no bundle
         List<String> keys = new BundleExporter().export(new BundleExporter.Request(version, ctx.runId(), codeVersion,
-                model, data, training, eval.model(), eval.baseline(), gateJson, refit), storage);
+                model, data, training, eval.model(), eval.baseline(), gateJson, refit, dev.feedrank.ann.AnnSettings.from(ctx.config().ann())),
+                storage);
         for (String key : keys) ctx.artifact(key.substring(key.lastIndexOf('/') + 1), key);
         String prefix = BundleFiles.prefix(version);
 

@@ -65,7 +65,9 @@ class PipelineApiTest {
         }
         assertTrue(run.getBoolean("gate.passed"));
         assertThat(run.getString("gate.summary"), containsString("no champion (no production model yet): decided by the value thresholds alone"));
-        assertEquals(List.of("min", "beat-baseline", "servability"), run.getList("gate.checks.kind"));
+        // the value bounds by metric name (ann.recall@10 >= 0.95, auc >= 0.70), then the baseline and servability
+        assertEquals(List.of("min", "min", "beat-baseline", "servability"), run.getList("gate.checks.kind"));
+        assertEquals(List.of("ann.recall@10", "auc"), run.getList("gate.checks.metric").subList(0, 2));
         String version = run.getString("model.version");
         assertTrue(run.getBoolean("model.promoted"));
         assertThat(run.getList("model.artifacts", String.class), hasItem("models/" + version + "/manifest.json"));

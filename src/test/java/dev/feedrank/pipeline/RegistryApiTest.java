@@ -62,8 +62,8 @@ class RegistryApiTest {
         assertEquals("PROMOTED", run.getString("outcome"));
         assertNull(run.get("championVersion"));
         assertThat(run.getString("gate.summary"), startsWith("no champion (no production model yet): decided by the value thresholds alone"));
-        assertEquals(List.of("min", "beat-baseline", "servability"), run.getList("gate.checks.kind"));
-        assertEquals(List.of(true, true, true), run.getList("gate.checks.passed"));
+        assertEquals(List.of("min", "min", "beat-baseline", "servability"), run.getList("gate.checks.kind"));
+        assertEquals(List.of(true, true, true, true), run.getList("gate.checks.passed"));
         first = run.getString("model.version");
         firstRun = run.getLong("runId");
         Thread.sleep(20);
@@ -77,7 +77,7 @@ class RegistryApiTest {
         // same data as the champion, barely trained; value bounds and the baseline check are off, so only the
         // change thresholds against the champion can reject it
         JsonPath run = RunApi.runToEnd("synthetic", RunApi.small("train.epochs", "1", "train.learning-rate", "0.00001",
-                "gate.min.auc", "off", "gate.beat-baseline", "false"));
+                "gate.min.auc", "off", "gate.min.\"ann.recall@10\"", "off", "gate.beat-baseline", "false"));
         assertEquals("SUCCEEDED", run.getString("status"), () -> "run failed: " + run.getString("error"));
         assertEquals("REJECTED", run.getString("outcome"));
         assertEquals(first, run.getString("championVersion"));
