@@ -36,7 +36,7 @@ public class RunConfigFactory {
      * {@code stages.*}, {@code dataset} ...) is process configuration, owned by whoever starts the process.
      */
     public static final List<String> RUN_OVERRIDABLE = List.of("train.*", "negatives.*", "split.*", "eval.*", "gate.*",
-            "validation.*", "synthetic.*", "cache");
+            "validation.*", "synthetic.*", "ann.*", "cache");
 
     /** A run's typed config and the flat snapshot of every effective value (stored with the run). */
     public record RunConfig(FeedrankConfig config, Map<String, String> snapshot) {
