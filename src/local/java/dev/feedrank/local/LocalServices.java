@@ -89,6 +89,8 @@ public final class LocalServices {
             String port = firstSet(System.getProperty("quarkus.http.port"), System.getenv("QUARKUS_HTTP_PORT"), "8080");
             System.err.println("feedrank local mode: e.g. curl -H \"Authorization: Bearer $(cat " + tokenFile
                     + ")\" http://localhost:" + port + "/api/runs  (key pair in " + jwtDir + ")");
+            System.err.println("feedrank local mode: web console (signs the local operator in): http://localhost:" + port
+                    + "/ui/login?token=" + token);
         }
     }
 

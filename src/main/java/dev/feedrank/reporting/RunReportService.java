@@ -60,6 +60,158 @@ public class RunReportService {
         });
     }
 
+    /** Columns the console's runs table may sort by (query parameter value → HQL). */
+    public static final Map<String, String> SORTABLE = Map.of(
+            "id", "id", "status", "status", "trigger", "trigger", "dataset", "dataset",
+            "started", "startedAt", "finished", "finishedAt", "version", "modelVersion");
+
+    /**
+     * A page of runs filtered by status and dataset (exact spec; either may be blank), ordered by one of
+     * {@link #SORTABLE} (unknown or blank: newest first), ties broken by id descending.
+     */
+    public Page list(String status, String dataset, String sort, boolean ascending, int page, int size) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            StringBuilder where = new StringBuilder("1 = 1");
+            Map<String, Object> params = new LinkedHashMap<>();
+            if (status != null && !status.isBlank()) {
+                where.append(" and status = :status");
+                params.put("status", status.trim().toUpperCase(java.util.Locale.ROOT));
+            }
+            if (dataset != null && !dataset.isBlank()) {
+                where.append(" and dataset = :dataset");
+                params.put("dataset", dataset.trim());
+            }
+            String column = sort == null ? null : SORTABLE.get(sort);
+            String order = column == null ? " order by id desc"
+                    : " order by " + column + (ascending ? " asc" : " desc") + " nulls last, id desc";
+            var query = PipelineRunEntity.find(where + order, params);
+            long total = query.count();
+            List<RunReport> items = new ArrayList<>();
+            for (PipelineRunEntity r : query.page(page, size).<PipelineRunEntity>list()) items.add(toReport(r));
+            return new Page(items, page, size, total);
+        });
+    }
+
+    /** The datasets runs were started on, most recent first (for the console's filter). */
+    public List<String> datasets() {
+        return QuarkusTransaction.requiringNew().call(() -> PipelineRunEntity.getEntityManager()
+                .createQuery("select r.dataset from PipelineRunEntity r group by r.dataset order by max(r.id) desc", String.class)
+                .setMaxResults(100).getResultList());
+    }
+
+    /**
+     * A run's per-epoch series (every metric recorded with an epoch, by name: {@code train_loss}, {@code val_auc},
+     * {@code val_<selection metric>}, {@code learning_rate}, {@code samples_per_second}; null where an epoch lacks
+     * one), the best epoch and the selection metric's series name ({@code val_ndcg@10} by default).
+     */
+    public record Curves(long runId, List<Integer> epochs, Map<String, List<Double>> series, Integer bestEpoch,
+                         String selectionSeries) {
+    }
+
+    public Optional<Curves> curves(long runId) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            PipelineRunEntity run = PipelineRunEntity.findById(runId);
+            if (run == null) return Optional.<Curves>empty();
+            return Optional.of(curvesOf(run));
+        });
+    }
+
+    private Curves curvesOf(PipelineRunEntity run) {
+        TreeMap<Integer, Map<String, Double>> byEpoch = new TreeMap<>();
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        Integer best = null;
+        // a resumed or retried training records an epoch again: the latest row wins
+        for (RunMetricEntity m : RunMetricEntity.<RunMetricEntity>list("runId = ?1 and subject = 'model' order by id", run.id)) {
+            if (m.epoch != null) {
+                byEpoch.computeIfAbsent(m.epoch, e -> new LinkedHashMap<>()).put(m.name, m.value);
+                names.add(m.name);
+            } else if ("best_epoch".equals(m.name)) {
+                best = (int) Math.round(m.value);
+            }
+        }
+        Map<String, List<Double>> series = new LinkedHashMap<>();
+        for (String n : names) {
+            List<Double> values = new ArrayList<>();
+            for (Map<String, Double> e : byEpoch.values()) values.add(e.get(n));
+            series.put(n, values);
+        }
+        Map<String, Object> config = readConfig(run.configSnapshot);
+        Object metric = config == null ? null : config.get("train.selection-metric");
+        String selection = "val_" + (metric == null || metric.toString().isBlank() ? "ndcg@10" : metric.toString().trim());
+        if (!series.containsKey(selection)) selection = series.containsKey("val_ndcg@10") ? "val_ndcg@10" : "val_auc";
+        return new Curves(run.id, List.copyOf(byEpoch.keySet()), series, best, selection);
+    }
+
+    /** One metric of several runs: values in the order of the runs, differences to the first run (null when missing). */
+    public record MetricRow(String subject, String name, List<Double> values, List<Double> differences) {
+    }
+
+    /** A configuration key whose value is not the same in every run (null where a run's snapshot lacks it). */
+    public record ConfigRow(String key, List<Object> values) {
+    }
+
+    /** One run of a comparison of several. */
+    public record ComparedRun(long runId, String status, String dataset, String modelVersion, Curves curves) {
+    }
+
+    public record MultiComparison(List<ComparedRun> runs, List<MetricRow> metrics, List<ConfigRow> configDifferences) {
+    }
+
+    /**
+     * Two or more runs side by side (the generalisation of {@link #compare}: test metrics of every subject with
+     * differences to the first run, the config keys that differ, and each run's curves); empty when a run is unknown.
+     */
+    public Optional<MultiComparison> compare(List<Long> ids) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            List<PipelineRunEntity> runs = new ArrayList<>();
+            for (Long id : ids) {
+                PipelineRunEntity r = PipelineRunEntity.findById(id);
+                if (r == null) return Optional.<MultiComparison>empty();
+                runs.add(r);
+            }
+            List<Map<String, Double>> metrics = new ArrayList<>();
+            java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+            for (PipelineRunEntity r : runs) {
+                Map<String, Double> m = testMetrics(r.id);
+                metrics.add(m);
+                keys.addAll(m.keySet());
+            }
+            List<MetricRow> rows = new ArrayList<>();
+            for (String key : keys) {
+                int slash = key.indexOf('/');
+                List<Double> values = new ArrayList<>();
+                List<Double> diffs = new ArrayList<>();
+                for (Map<String, Double> m : metrics) {
+                    Double v = m.get(key);
+                    Double first = metrics.get(0).get(key);
+                    values.add(v);
+                    diffs.add(v == null || first == null ? null : v - first);
+                }
+                rows.add(new MetricRow(reportName(key.substring(0, slash)), key.substring(slash + 1), values, diffs));
+            }
+            List<Map<String, Object>> configs = new ArrayList<>();
+            for (PipelineRunEntity r : runs) configs.add(readConfig(r.configSnapshot));
+            List<ConfigRow> diffs = new ArrayList<>();
+            configDifferences(configs).forEach((k, v) -> diffs.add(new ConfigRow(k, v)));
+            List<ComparedRun> compared = new ArrayList<>();
+            for (PipelineRunEntity r : runs) compared.add(new ComparedRun(r.id, r.status, r.dataset, r.modelVersion, curvesOf(r)));
+            return Optional.of(new MultiComparison(compared, rows, diffs));
+        });
+    }
+
+    /** Keys (sorted) whose values are not all equal across the snapshots, with each snapshot's value. */
+    static Map<String, List<Object>> configDifferences(List<Map<String, Object>> configs) {
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        for (Map<String, Object> c : configs) if (c != null) keys.addAll(c.keySet());
+        Map<String, List<Object>> out = new LinkedHashMap<>();
+        for (String k : keys) {
+            List<Object> values = new ArrayList<>();
+            for (Map<String, Object> c : configs) values.add(c == null ? null : c.get(k));
+            if (values.stream().anyMatch(v -> !java.util.Objects.equals(v, values.get(0)))) out.put(k, values);
+        }
+        return out;
+    }
+
     /** One metric of two runs side by side; {@code difference} is b minus a (null when either is missing). */
     public record MetricComparison(String subject, String name, Double a, Double b, Double difference) {
     }
@@ -94,17 +246,11 @@ public class RunReportService {
                 rows.add(new MetricComparison(key.substring(0, slash), key.substring(slash + 1), va, vb,
                         va == null || vb == null ? null : vb - va));
             }
-            Map<String, Object> ca = readConfig(ra.configSnapshot);
-            Map<String, Object> cb = readConfig(rb.configSnapshot);
-            java.util.Set<String> configKeys = new java.util.TreeSet<>();
-            if (ca != null) configKeys.addAll(ca.keySet());
-            if (cb != null) configKeys.addAll(cb.keySet());
+            List<Map<String, Object>> configs = new ArrayList<>();
+            configs.add(readConfig(ra.configSnapshot));
+            configs.add(readConfig(rb.configSnapshot));
             List<ConfigDifference> diffs = new ArrayList<>();
-            for (String k : configKeys) {
-                Object va = ca == null ? null : ca.get(k);
-                Object vb = cb == null ? null : cb.get(k);
-                if (!java.util.Objects.equals(va, vb)) diffs.add(new ConfigDifference(k, va, vb));
-            }
+            configDifferences(configs).forEach((k, v) -> diffs.add(new ConfigDifference(k, v.get(0), v.get(1))));
             return Optional.of(new Comparison(a, b, ra.dataset, rb.dataset, ra.modelVersion, rb.modelVersion, rows, diffs));
         });
     }

@@ -7,7 +7,7 @@ import jakarta.ws.rs.BadRequestException;
  * CLI, and written to logs. One line of printable text only: a reason with CR/LF or other control characters (a log
  * or header injection) is refused with 400 rather than stored altered.
  */
-final class Reasons {
+public final class Reasons {
 
     static final int MAX_LENGTH = 500;
 
@@ -15,7 +15,7 @@ final class Reasons {
     }
 
     /** The reason, unchanged, when it is acceptable (null too: whether one is required is the registry's rule). */
-    static String check(String reason) {
+    public static String check(String reason) {
         if (reason == null) return null;
         if (reason.length() > MAX_LENGTH) {
             throw new BadRequestException("reason: expected at most " + MAX_LENGTH + " characters, got " + reason.length());
