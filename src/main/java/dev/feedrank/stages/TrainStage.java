@@ -23,6 +23,11 @@ import java.util.Locale;
  * no validation: its state goes to {@code refit.state}, its parameters to {@code refit.params} (artifact
  * {@code refit-checkpoint}); a stop during the refit resumes in the refit. The selected model stays the one that
  * evaluate and gate judge; export ships the refit model.
+ *
+ * <p>The attempt's training throughput ({@link StageContext#recordThroughput(double)}, the attempt's
+ * {@code samples_per_second}) is every training example its batches processed, selection training and refit together,
+ * divided by the seconds of their batch loops ({@link TrainingListener#trained}): the refit is counted because it is
+ * part of what the attempt's CPU and wall time pay for. Recorded however the attempt ends, when it trained a batch.
  */
 @ApplicationScoped
 public class TrainStage implements Stage {
@@ -45,8 +50,32 @@ public class TrainStage implements Stage {
         return 20;
     }
 
+    /** Examples and batch-loop seconds of this attempt's trainings (selection and refit). */
+    private static final class Throughput {
+        long samples;
+        double seconds;
+
+        void add(long samples, double seconds) {
+            this.samples += samples;
+            this.seconds += seconds;
+        }
+
+        void recordIn(StageContext ctx) {
+            if (samples > 0 && seconds > 0) ctx.recordThroughput(samples / seconds);
+        }
+    }
+
     @Override
     public void execute(StageContext ctx) throws Exception {
+        Throughput throughput = new Throughput();
+        try {
+            train(ctx, throughput);
+        } finally {
+            throughput.recordIn(ctx);
+        }
+    }
+
+    private void train(StageContext ctx, Throughput throughput) throws Exception {
         PreparedDataset data = datasets.dataset(ctx);
         TrainingSettings settings = TrainingSettings.from(ctx.config());
         String checkpointKey = "runs/" + ctx.runId() + "/checkpoints/best.params";
@@ -80,6 +109,11 @@ public class TrainStage implements Stage {
             }
 
             @Override
+            public void trained(long samples, double seconds) {
+                throughput.add(samples, seconds);
+            }
+
+            @Override
             public void bestCheckpoint(int epoch, double auc, byte[] parameters) throws Exception {
                 ctx.checkFence();
                 storage.put(checkpointKey, parameters, "application/octet-stream");
@@ -106,7 +140,7 @@ public class TrainStage implements Stage {
         ctx.metric("model", "train_seconds", result.seconds(), "train", null);
 
         var all = datasets.refitDataset(ctx);
-        if (all.isPresent()) refit(ctx, all.get(), settings, result);
+        if (all.isPresent()) refit(ctx, all.get(), settings, result, throughput);
     }
 
     /** What the refit did, for export (also as the JSON artifact {@code refit}, for a resumed run). */
@@ -115,7 +149,8 @@ public class TrainStage implements Stage {
 
     static final String REFIT_RESULT = "refit";
 
-    private void refit(StageContext ctx, PreparedDataset all, TrainingSettings settings, TrainingResult selected) throws Exception {
+    private void refit(StageContext ctx, PreparedDataset all, TrainingSettings settings, TrainingResult selected,
+                       Throughput throughput) throws Exception {
         int epochs = selected.bestEpoch();
         if (epochs < 1) {
             ctx.progress("refit skipped: the selection run has no best epoch; the selected model is exported");
@@ -143,6 +178,11 @@ public class TrainStage implements Stage {
             public void epochEnded(EpochStats s) {
                 ctx.progress(String.format(Locale.ROOT, "refit epoch %d/%d done: train loss %.4f, lr %.2e, %.1fs, %.0f samples/s",
                         s.epoch(), epochs, s.trainLoss(), s.learningRate(), s.seconds(), s.samplesPerSecond()));
+            }
+
+            @Override
+            public void trained(long samples, double seconds) {
+                throughput.add(samples, seconds);
             }
 
             @Override

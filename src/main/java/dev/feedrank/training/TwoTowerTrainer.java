@@ -219,6 +219,12 @@ public final class TwoTowerTrainer {
         NDManager optimizerState = model.manager().newSubManager();
         ResumableAdam adam = ResumableAdam.builder().optLearningRateTracker(lr).stateManager(optimizerState).build();
         long started = System.nanoTime();
+        // this call's throughput (TrainingListener.trained): examples of the batches it ran, and the seconds of its
+        // batch loops on the clock of EpochStats.seconds (from an epoch's start to its last batch)
+        long sessionBatches = 0;
+        long sessionSamples = 0;
+        long loopNanos = 0;
+        long loopStart = -1;
         try {
             if (resume != null) {
                 adam.importState(resume.optimizer(), names.nameToId, names.arrays());
@@ -235,13 +241,12 @@ public final class TwoTowerTrainer {
                     .optOptimizer(adam)
                     .optDevices(new Device[] {Device.cpu()});
             Engine engine = Engine.getInstance();
-            long sessionBatches = 0;
-            long sessionSamples = 0;
             try (Trainer trainer = model.djlModel().newTrainer(cfg)) {
                 for (; !at.finished && at.epoch <= s.epochs(); at.epoch++, at.batch = 0, at.epochLossSum = 0, at.epochSecondsBefore = 0) {
                     int epoch = at.epoch;
                     if (refit) lr.lr = (float) schedule[epoch - 1];
                     long epochStart = System.nanoTime();
+                    loopStart = epochStart;
                     long lastLog = epochStart;
                     TrainingSettings.HardNegatives hard = tech.hardNegatives();
                     if (at.batch < batches && (hard.refreshAt(epoch) && at.batch == 0 || hard.activeAt(epoch) && at.mined == null)) {
@@ -293,7 +298,10 @@ public final class TwoTowerTrainer {
                             }
                         }
                     }
-                    double seconds = at.epochSecondsBefore + (System.nanoTime() - epochStart) / 1e9;
+                    long loopEnd = System.nanoTime();
+                    loopNanos += loopEnd - loopStart;
+                    loopStart = -1;
+                    double seconds = at.epochSecondsBefore + (loopEnd - epochStart) / 1e9;
                     double[] validation = refit ? new double[] {Double.NaN, Double.NaN}
                             : validation(model, data, s.selection(), selection);
                     double valAuc = validation[0];
@@ -339,6 +347,8 @@ public final class TwoTowerTrainer {
         } finally {
             tensors.close();
             optimizerState.close();
+            if (loopStart >= 0) loopNanos += System.nanoTime() - loopStart; // stopped or failed within an epoch
+            listener.trained(sessionSamples, loopNanos / 1e9);
         }
         if (at.best != null) model.loadParameters(at.best);
         return new TrainingResult(model, List.copyOf(at.curve), at.bestEpoch, at.bestAuc, at.stoppedEarly,
