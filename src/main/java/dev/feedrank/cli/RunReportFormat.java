@@ -197,7 +197,7 @@ public final class RunReportFormat {
     }
 
     /** Candidate metrics that get a line of their own instead of a table row. */
-    private static final java.util.Set<String> OWN_LINE = java.util.Set.of("ranked_users", "churn@10");
+    private static final java.util.Set<String> OWN_LINE = java.util.Set.of("ranked_users", "eligible_users", "churn@10");
 
     /**
      * The test metrics: candidate (with its 95% interval), champion and every computed baseline side by side, then
@@ -227,6 +227,10 @@ public final class RunReportFormat {
         sb.append("  split ").append(r.splitStrategy() == null ? "global-time" : r.splitStrategy());
         Double users = r.rankedUsers() != null ? Double.valueOf(r.rankedUsers()) : r.metrics().get("ranked_users");
         if (users != null) sb.append(", ").append(users.longValue()).append(" users ranked");
+        Double eligible = r.metrics().get("eligible_users");
+        if (users != null && eligible != null && eligible > users) {
+            sb.append(" (a seeded sample of ").append(eligible.longValue()).append(" eligible, eval.max-users)");
+        }
         sb.append(r.championVersion() == null ? "; no champion" : "; champion " + r.championVersion()).append('\n');
         Double churn = r.metrics().get("churn@10");
         if (churn != null) {

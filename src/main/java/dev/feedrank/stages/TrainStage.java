@@ -8,6 +8,7 @@ import dev.feedrank.training.EpochStats;
 import dev.feedrank.training.TrainingListener;
 import dev.feedrank.training.TrainingResult;
 import dev.feedrank.training.TrainingSettings;
+import dev.feedrank.training.TrainingDevice;
 import dev.feedrank.training.TwoTowerTrainer;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -67,15 +68,20 @@ public class TrainStage implements Stage {
 
     @Override
     public void execute(StageContext ctx) throws Exception {
+        // first: a train.device the engine cannot satisfy fails the stage before the dataset is even read
+        String deviceSetting = ctx.config().train().device();
+        ai.djl.Device device = TrainingDevice.resolve(deviceSetting);
+        ctx.progress("training on " + TrainingDevice.describe(deviceSetting, device));
+        ctx.metric("model", "train_on_gpu", device.isGpu() ? 1 : 0, "train", null);
         Throughput throughput = new Throughput();
         try {
-            train(ctx, throughput);
+            train(ctx, throughput, device);
         } finally {
             throughput.recordIn(ctx);
         }
     }
 
-    private void train(StageContext ctx, Throughput throughput) throws Exception {
+    private void train(StageContext ctx, Throughput throughput, ai.djl.Device device) throws Exception {
         PreparedDataset data = datasets.dataset(ctx);
         TrainingSettings settings = TrainingSettings.from(ctx.config());
         String checkpointKey = "runs/" + ctx.runId() + "/checkpoints/best.params";
@@ -86,7 +92,7 @@ public class TrainStage implements Stage {
             ctx.artifact("last-checkpoint", stateKey);
             ctx.progress(String.format(Locale.ROOT, "found training state %s (%d bytes): continuing from it", stateKey, resumeFrom.length));
         }
-        TrainingResult result = new TwoTowerTrainer().train(data, settings, new TrainingListener() {
+        TrainingResult result = new TwoTowerTrainer(device).train(data, settings, new TrainingListener() {
             @Override
             public void progress(String line) {
                 ctx.progress(line);
@@ -140,7 +146,7 @@ public class TrainStage implements Stage {
         ctx.metric("model", "train_seconds", result.seconds(), "train", null);
 
         var all = datasets.refitDataset(ctx);
-        if (all.isPresent()) refit(ctx, all.get(), settings, result, throughput);
+        if (all.isPresent()) refit(ctx, all.get(), settings, result, throughput, device);
     }
 
     /** What the refit did, for export (also as the JSON artifact {@code refit}, for a resumed run). */
@@ -150,7 +156,7 @@ public class TrainStage implements Stage {
     static final String REFIT_RESULT = "refit";
 
     private void refit(StageContext ctx, PreparedDataset all, TrainingSettings settings, TrainingResult selected,
-                       Throughput throughput) throws Exception {
+                       Throughput throughput, ai.djl.Device device) throws Exception {
         int epochs = selected.bestEpoch();
         if (epochs < 1) {
             ctx.progress("refit skipped: the selection run has no best epoch; the selected model is exported");
@@ -168,7 +174,7 @@ public class TrainStage implements Stage {
         }
         ctx.progress(String.format(Locale.ROOT, "refit: %d epochs on train+validation+test (%d examples), lr per epoch %s",
                 epochs, all.train().size(), java.util.Arrays.toString(lrs)));
-        TrainingResult refit = new TwoTowerTrainer().refit(all, settings, epochs, lrs, new TrainingListener() {
+        TrainingResult refit = new TwoTowerTrainer(device).refit(all, settings, epochs, lrs, new TrainingListener() {
             @Override
             public void progress(String line) {
                 ctx.progress(line);

@@ -42,6 +42,19 @@ import java.util.SplittableRandom;
  */
 public final class TwoTowerTrainer {
 
+    /** Where the model's parameters and the training live ({@link TrainingDevice}). */
+    private final Device device;
+
+    /** Trains on the CPU. */
+    public TwoTowerTrainer() {
+        this(Device.cpu());
+    }
+
+    /** Trains on {@code device} (see {@link TrainingDevice#resolve(String)}). */
+    public TwoTowerTrainer(Device device) {
+        this.device = java.util.Objects.requireNonNull(device, "device");
+    }
+
     /** Learning rate that the plateau scheduler can change between epochs. */
     private static final class AdjustableLr implements Tracker {
         private volatile float lr;
@@ -82,7 +95,7 @@ public final class TwoTowerTrainer {
             resume.requireCompatible(fingerprint);
         }
         Engine.getInstance().setRandomSeed((int) s.seed());
-        TwoTowerModel model = TwoTowerModel.create(spec);
+        TwoTowerModel model = TwoTowerModel.create(spec, device);
         try {
             return run(data, s, listener, model, fingerprint, resume, null);
         } catch (Exception | Error e) {
@@ -131,7 +144,7 @@ public final class TwoTowerTrainer {
             resume.requireCompatible(fingerprint);
         }
         Engine.getInstance().setRandomSeed((int) fixed.seed());
-        TwoTowerModel model = TwoTowerModel.create(spec);
+        TwoTowerModel model = TwoTowerModel.create(spec, device);
         try {
             return run(all, fixed, listener, model, fingerprint, resume, schedule);
         } catch (Exception | Error e) {
@@ -239,7 +252,7 @@ public final class TwoTowerTrainer {
             view.load(tensors, at.mined);
             DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())
                     .optOptimizer(adam)
-                    .optDevices(new Device[] {Device.cpu()});
+                    .optDevices(new Device[] {device});
             Engine engine = Engine.getInstance();
             try (Trainer trainer = model.djlModel().newTrainer(cfg)) {
                 for (; !at.finished && at.epoch <= s.epochs(); at.epoch++, at.batch = 0, at.epochLossSum = 0, at.epochSecondsBefore = 0) {
