@@ -23,6 +23,9 @@ public final class RunReportFormat {
      * baseline (kept for compatibility), {@code baselines} every computed baseline by name ({@code popularity},
      * {@code puresvd}, {@code ease}); a skipped baseline is absent from it and named in {@code skippedBaselines}.
      * {@code intervals}: subject ({@code model}, {@code champion}, a baseline name) → metric → {@code [low, high]}.
+     * Each stage attempt carries its cost ({@code cpuMs}, {@code peakRssBytes}, {@code peakHeapBytes},
+     * {@code samplesPerSecond}: null where not measured, samples/s for train only), and {@code cost} the run's
+     * ({@code wallMs}, {@code cpuMs}, {@code peakRssBytes}, {@code trainSamplesPerSecond}).
      */
     public static Map<String, Object> cliJson(RunReport r) {
         Map<String, Object> out = new LinkedHashMap<>();
@@ -39,9 +42,20 @@ public final class RunReportFormat {
             m.put("status", s.status());
             m.put("durationMs", s.durationMs());
             m.put("error", s.error());
+            m.put("cpuMs", s.cpuMs());
+            m.put("peakRssBytes", s.peakRssBytes());
+            m.put("peakHeapBytes", s.peakHeapBytes());
+            m.put("samplesPerSecond", s.samplesPerSecond());
             stages.add(m);
         }
         out.put("stages", stages);
+        RunReport.RunCost cost = r.cost() == null ? RunReport.RunCost.of(r.stages()) : r.cost();
+        Map<String, Object> costJson = new LinkedHashMap<>();
+        costJson.put("wallMs", cost.wallMs());
+        costJson.put("cpuMs", cost.cpuMs());
+        costJson.put("peakRssBytes", cost.peakRssBytes());
+        costJson.put("trainSamplesPerSecond", cost.trainSamplesPerSecond());
+        out.put("cost", costJson);
         out.put("metrics", r.metrics());
         out.put("baseline", r.baseline());
         out.put("championVersion", r.championVersion());
@@ -110,6 +124,7 @@ public final class RunReportFormat {
                     s.durationMs() == null ? "-" : String.format(Locale.ROOT, "%.1fs", s.durationMs() / 1000.0),
                     s.error() == null ? "" : "  " + s.error()));
         }
+        sb.append(costTable(r));
         if (r.validation() != null) {
             sb.append(String.format(Locale.ROOT, "%ndata validation: %s (%d checks, %d failed, %d warnings%s)%n",
                     r.validation().passed() ? "PASSED" : "FAILED", r.validation().checks().size(), r.validation().errors(),
@@ -148,8 +163,41 @@ public final class RunReportFormat {
         return sb.toString();
     }
 
+    /**
+     * One line per stage attempt with what it cost (wall and CPU seconds, peak RSS and heap in MB, samples/s) and the
+     * run's total; empty when no attempt was measured (runs recorded before run cost existed).
+     */
+    static String costTable(RunReport r) {
+        boolean measured = r.stages().stream().anyMatch(s -> s.cpuMs() != null || s.peakRssBytes() != null || s.peakHeapBytes() != null);
+        if (!measured) return "";
+        StringBuilder sb = new StringBuilder();
+        String format = "  %-13s %-7s %8s %8s %12s %13s %10s%n";
+        sb.append(String.format(Locale.ROOT, "%ncost%n"));
+        sb.append(String.format(Locale.ROOT, format, "stage", "attempt", "wall s", "CPU s", "peak RSS MB", "peak heap MB", "samples/s"));
+        for (StageView s : r.stages()) {
+            sb.append(String.format(Locale.ROOT, format, s.name(), s.attempt(), seconds(s.durationMs()), seconds(s.cpuMs()),
+                    megabytes(s.peakRssBytes()), megabytes(s.peakHeapBytes()), rate(s.samplesPerSecond())));
+        }
+        RunReport.RunCost c = r.cost() == null ? RunReport.RunCost.of(r.stages()) : r.cost();
+        sb.append(String.format(Locale.ROOT, format, "run", "", seconds(c.wallMs()), seconds(c.cpuMs()),
+                megabytes(c.peakRssBytes()), "", rate(c.trainSamplesPerSecond())));
+        return sb.toString();
+    }
+
+    private static String seconds(Long ms) {
+        return ms == null ? "-" : String.format(Locale.ROOT, "%.1f", ms / 1000.0);
+    }
+
+    private static String megabytes(Long bytes) {
+        return bytes == null ? "-" : String.format(Locale.ROOT, "%.0f", bytes / (1024.0 * 1024.0));
+    }
+
+    private static String rate(Double perSecond) {
+        return perSecond == null ? "-" : String.format(Locale.ROOT, "%.0f", perSecond);
+    }
+
     /** Candidate metrics that get a line of their own instead of a table row. */
-    private static final java.util.Set<String> OWN_LINE = java.util.Set.of("ranked_users", "churn@10");
+    private static final java.util.Set<String> OWN_LINE = java.util.Set.of("ranked_users", "eligible_users", "churn@10");
 
     /**
      * The test metrics: candidate (with its 95% interval), champion and every computed baseline side by side, then
@@ -179,6 +227,10 @@ public final class RunReportFormat {
         sb.append("  split ").append(r.splitStrategy() == null ? "global-time" : r.splitStrategy());
         Double users = r.rankedUsers() != null ? Double.valueOf(r.rankedUsers()) : r.metrics().get("ranked_users");
         if (users != null) sb.append(", ").append(users.longValue()).append(" users ranked");
+        Double eligible = r.metrics().get("eligible_users");
+        if (users != null && eligible != null && eligible > users) {
+            sb.append(" (a seeded sample of ").append(eligible.longValue()).append(" eligible, eval.max-users)");
+        }
         sb.append(r.championVersion() == null ? "; no champion" : "; champion " + r.championVersion()).append('\n');
         Double churn = r.metrics().get("churn@10");
         if (churn != null) {

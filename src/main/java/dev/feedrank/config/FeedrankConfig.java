@@ -74,6 +74,19 @@ public interface FeedrankConfig {
         @WithName("allow-working-directory")
         @WithDefault("false")
         boolean allowWorkingDirectory();
+
+        /**
+         * DuckDB's {@code memory_limit} for prepare-data's connections (e.g. {@code 2GB}, {@code 512MB}); beyond it
+         * DuckDB spills to {@code <work-dir>/run-<id>/duckdb-tmp-<pid>-<n>} (its {@code temp_directory}, one per
+         * connection, removed when it closes) instead of growing.
+         */
+        @WithName("duckdb-memory-limit")
+        @WithDefault("2GB")
+        String duckdbMemoryLimit();
+
+        /** DuckDB's {@code threads} for prepare-data's connections; unset: DuckDB's default (the cores it sees). */
+        @WithName("duckdb-threads")
+        Optional<Integer> duckdbThreads();
     }
 
     Serving serving();
@@ -268,6 +281,14 @@ public interface FeedrankConfig {
         @WithDefault("auto")
         String refit();
 
+        /**
+         * Where training runs: {@code auto} (a GPU when the PyTorch engine sees one, else the CPU), {@code cpu}, or
+         * {@code gpu} (a train stage without a GPU fails before training, not retried). The engine sees a GPU only
+         * with a CUDA libtorch (docs/training.md, "Training on a GPU").
+         */
+        @WithDefault("auto")
+        String device();
+
         @WithName("hard-negatives")
         HardNegatives hardNegatives();
 
@@ -366,6 +387,16 @@ public interface FeedrankConfig {
         @WithName("selection-users")
         @WithDefault("2000")
         int selectionUsers();
+
+        /**
+         * Test users ranked over the full corpus, per task: when more users are eligible (a new test positive), a
+         * sample seeded by {@code train.seed}, the same users for the candidate, the champion, every baseline, churn
+         * and the ANN recall queries. Reported as {@code ranked_users} beside {@code eligible_users}. Pointwise
+         * metrics (AUC, logloss, ...) always use the whole test split.
+         */
+        @WithName("max-users")
+        @WithDefault("20000")
+        int maxUsers();
     }
 
     /**

@@ -73,6 +73,11 @@ public class RunConfigFactory {
             ValidationSettings.from(typed.validation()); // so must severities and bounds of data validation
             TrainingSettings.Technique.from(typed.train()); // and the loss, mining and multi-task settings
             dev.feedrank.ann.AnnSettings.from(typed.ann()); // and the ANN index parameters
+            dev.feedrank.training.TrainingDevice.parse(typed.train().device());
+            new dev.feedrank.data.DuckDbSettings(typed.data().duckdbMemoryLimit(), typed.data().duckdbThreads().orElse(null));
+            if (typed.eval().maxUsers() < 1) {
+                throw new IllegalArgumentException("eval.max-users must be >= 1, got " + typed.eval().maxUsers());
+            }
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("invalid configuration override: " + rootMessage(e), e);
         }

@@ -29,6 +29,18 @@ public final class DatasetPreparer {
     public static final String FORMAT_VERSION = "feedrank-dataset-v5";
     private static final Logger LOG = Logger.getLogger(DatasetPreparer.class);
 
+    private final DuckDbSettings duckDb;
+
+    /** With the default DuckDB limits ({@link DuckDbSettings#DEFAULT}). */
+    public DatasetPreparer() {
+        this(DuckDbSettings.DEFAULT);
+    }
+
+    /** With these DuckDB limits ({@code data.duckdb-*}); DuckDB spills to {@code <workDir>/duckdb-tmp-<pid>-<n>}. */
+    public DatasetPreparer(DuckDbSettings duckDb) {
+        this.duckDb = java.util.Objects.requireNonNull(duckDb, "duckDb");
+    }
+
     /**
      * Prepares a dataset.
      *
@@ -53,7 +65,7 @@ public final class DatasetPreparer {
         checkSettings(settings);
         long started = System.nanoTime();
         try (SourceResolver.Resolved input = SourceResolver.resolve(spec, settings, workDir, storage);
-             Connection db = Sql.open()) {
+             Connection db = Sql.open(duckDb, workDir)) {
             SourceTables src = read(db, spec, input.path());
             String hash = contentHash(spec.format(), src.inputFiles(), settings);
             PreparedDataset cached = cache == null ? null : cache.apply(hash);

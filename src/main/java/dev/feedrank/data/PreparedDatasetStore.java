@@ -27,6 +27,18 @@ public final class PreparedDatasetStore {
     public static final String SCHEMA_FILE = "schema.json";
     private static final String[] SPLITS = TimeSplitter.NAMES;
 
+    private final DuckDbSettings duckDb;
+
+    /** With the default DuckDB limits ({@link DuckDbSettings#DEFAULT}). */
+    public PreparedDatasetStore() {
+        this(DuckDbSettings.DEFAULT);
+    }
+
+    /** With these DuckDB limits ({@code data.duckdb-*}); DuckDB spills to {@code <workDir>/duckdb-tmp-<pid>-<n>}. */
+    public PreparedDatasetStore(DuckDbSettings duckDb) {
+        this.duckDb = java.util.Objects.requireNonNull(duckDb, "duckDb");
+    }
+
     /** The key prefix of a dataset, e.g. {@code datasets/ab12.../}. */
     public static String prefixOf(String contentHash) {
         return "datasets/" + contentHash + "/";
@@ -36,7 +48,7 @@ public final class PreparedDatasetStore {
     public String write(PreparedDataset ds, ObjectStorage storage, Path workDir) {
         String prefix = prefixOf(ds.contentHash());
         Path folder = tempFolder(workDir, "dataset-out-");
-        try (Connection db = Sql.open()) {
+        try (Connection db = Sql.open(duckDb, workDir)) {
             writeTable(db, "users", ds.users(), folder);
             writeTable(db, "items", ds.items(), folder);
             Examples[] splits = {ds.train(), ds.validation(), ds.test()};
@@ -69,7 +81,7 @@ public final class PreparedDatasetStore {
     public PreparedDataset read(String prefix, ObjectStorage storage, Path workDir) {
         String p = prefix.endsWith("/") ? prefix : prefix + "/";
         Path folder = tempFolder(workDir, "dataset-in-");
-        try (Connection db = Sql.open()) {
+        try (Connection db = Sql.open(duckDb, workDir)) {
             Map<String, Object> schema = DatasetStats.JSON.readValue(storage.get(p + SCHEMA_FILE), LinkedHashMap.class);
             FeatureTable users = readTable(db, p, "users", (Map<String, Object>) schema.get("users"), storage, folder);
             FeatureTable items = readTable(db, p, "items", (Map<String, Object>) schema.get("items"), storage, folder);

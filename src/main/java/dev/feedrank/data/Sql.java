@@ -1,5 +1,8 @@
 package dev.feedrank.data;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -7,20 +10,44 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Small helpers around an in-memory DuckDB connection. */
 final class Sql {
     private Sql() {
     }
 
-    /** A fresh in-memory DuckDB (UTC, never fetching extensions). */
-    static Connection open() throws SQLException {
+    private static final AtomicLong CONNECTIONS = new AtomicLong();
+
+    /**
+     * A fresh in-memory DuckDB (UTC, never fetching extensions) within {@code settings}' memory limit and threads,
+     * spilling past that limit to its own folder {@code <workDir>/duckdb-tmp-<pid>-<n>} (its {@code temp_directory}).
+     * One folder per connection because DuckDB removes a temp folder it created when its database closes, and
+     * prepare-data can hold two connections at once (the preparation and a cache read). DuckDB creates the folder
+     * only when it spills (not recursively: {@code workDir} is created here) and removes it on close, so nothing is
+     * left behind. Without a {@code temp_directory} an in-memory DuckDB would spill to {@code .tmp} in the process's
+     * current directory.
+     */
+    static Connection open(DuckDbSettings settings, Path workDir) throws SQLException {
+        Path dir = workDir.toAbsolutePath();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not create the work dir " + dir, e);
+        }
+        Path temp = dir.resolve(DuckDbSettings.TEMP_PREFIX + ProcessHandle.current().pid() + "-" + CONNECTIONS.incrementAndGet());
         // the driver directly, not DriverManager: DriverManager only hands out drivers visible to the caller's class
         // loader, which is not always the one that registered DuckDB (e.g. under Quarkus' class loaders)
         Connection db = new org.duckdb.DuckDBDriver().connect("jdbc:duckdb:", new java.util.Properties());
         try (Statement st = db.createStatement()) {
             st.execute("SET autoinstall_known_extensions = false");
             st.execute("SET TimeZone = 'UTC'");
+            st.execute("SET memory_limit = " + str(settings.memoryLimit()));
+            st.execute("SET temp_directory = " + path(temp));
+            if (settings.threads() != null) st.execute("SET threads = " + settings.threads());
+        } catch (SQLException | RuntimeException e) {
+            db.close();
+            throw e;
         }
         return db;
     }

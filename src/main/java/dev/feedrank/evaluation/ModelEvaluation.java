@@ -36,11 +36,23 @@ public final class ModelEvaluation {
      * @param seed      seed of the bootstrap (the same for every model, so intervals are comparable)
      */
     public ModelEvaluation(PreparedDataset data, List<Integer> ks, int resamples, long seed) {
+        this(data, ks, resamples, seed, Integer.MAX_VALUE, 0L);
+    }
+
+    /**
+     * @param maxUsers   users ranked per task at most ({@code eval.max-users}): a sample seeded by {@code sampleSeed}
+     *                   when more are eligible. Every model and baseline scored through this object is ranked on
+     *                   the same users; the pointwise metrics still use the whole test split.
+     * @param sampleSeed seed of that sample (the run's seed)
+     */
+    public ModelEvaluation(PreparedDataset data, List<Integer> ks, int resamples, long seed, int maxUsers, long sampleSeed) {
         this.data = data;
         this.resamples = resamples;
         this.seed = seed;
         for (String task : TASKS) {
-            if (task.equals("click") || judgeable(data.test(), task)) rankings.put(task, new RankingEvaluation(data, ks, task));
+            if (task.equals("click") || judgeable(data.test(), task)) {
+                rankings.put(task, new RankingEvaluation(data, ks, task, maxUsers, sampleSeed));
+            }
         }
     }
 
@@ -67,6 +79,11 @@ public final class ModelEvaluation {
     /** Users ranked for the click task. */
     public int users() {
         return rankings.get("click").users();
+    }
+
+    /** Users eligible for the click task's ranking (a new test positive); more than {@link #users()} when sampled. */
+    public int eligibleUsers() {
+        return rankings.get("click").eligibleUsers();
     }
 
     /** The click task's test ranking. */

@@ -27,6 +27,7 @@ public final class RankingEvaluation {
     private final BitSet[] relevant;
     private final BitSet[] history;
     private final float[] popularity;
+    private final int eligibleUsers;
 
     public RankingEvaluation(PreparedDataset data, List<Integer> ks) {
         this(data, ks, "click");
@@ -37,7 +38,20 @@ public final class RankingEvaluation {
      * items a user liked in the test window for {@code like}. Masked: the user's clicked items in train and validation.
      */
     public RankingEvaluation(PreparedDataset data, List<Integer> ks, String task) {
-        this(data, ks, task, data.test(), new Examples[] {data.train(), data.validation()}, Integer.MAX_VALUE, 0L);
+        this(data, ks, task, Integer.MAX_VALUE, 0L);
+    }
+
+    /**
+     * Test ranking for one task over at most {@code maxUsers} users: a seeded sample (ascending rows) when more users
+     * are eligible ({@link #eligibleUsers()}); the same seed and data give the same sample.
+     */
+    public RankingEvaluation(PreparedDataset data, List<Integer> ks, String task, int maxUsers, long seed) {
+        this(data, ks, task, data.test(), new Examples[] {data.train(), data.validation()}, checkMax(maxUsers), seed);
+    }
+
+    private static int checkMax(int maxUsers) {
+        if (maxUsers < 1) throw new IllegalArgumentException("eval.max-users must be >= 1, got " + maxUsers);
+        return maxUsers;
     }
 
     /**
@@ -60,28 +74,18 @@ public final class RankingEvaluation {
         for (int i = 0; i < train.size(); i++) {
             if (trainLabels[i] > 0.5f && !train.sampled()[i]) popularity[train.item()[i]]++;
         }
-        BitSet[] seen = new BitSet[numUsers];
-        for (Examples e : before) {
-            for (int i = 0; i < e.size(); i++) {
-                if (isPositive(e, i)) {
-                    int u = e.user()[i];
-                    if (seen[u] == null) seen[u] = new BitSet(items);
-                    seen[u].set(e.item()[i]);
-                }
-            }
-        }
-        BitSet[] rel = new BitSet[numUsers];
+        // The history as sorted (user, item) keys rather than one items-wide BitSet per user: memory grows with the
+        // positives, and BitSets are built below only for the users actually ranked (a sample when there are many).
+        long[] seen = seenKeys(before);
         float[] labels = labels(judged, task);
+        boolean[] eligible = new boolean[numUsers];
         for (int i = 0; i < judged.size(); i++) {
-            if (labels[i] > 0.5f && !judged.sampled()[i]) {
-                int u = judged.user()[i];
-                if (seen[u] == null || !seen[u].get(judged.item()[i])) {
-                    if (rel[u] == null) rel[u] = new BitSet(items);
-                    rel[u].set(judged.item()[i]);
-                }
+            if (labels[i] > 0.5f && !judged.sampled()[i] && !contains(seen, judged.user()[i], judged.item()[i])) {
+                eligible[judged.user()[i]] = true;
             }
         }
-        int[] all = java.util.stream.IntStream.range(0, numUsers).filter(u -> rel[u] != null).toArray();
+        int[] all = java.util.stream.IntStream.range(0, numUsers).filter(u -> eligible[u]).toArray();
+        this.eligibleUsers = all.length;
         if (all.length > maxUsers) {
             // seeded sample without replacement, kept in ascending order
             SplittableRandom random = new SplittableRandom(seed);
@@ -96,13 +100,54 @@ public final class RankingEvaluation {
             Arrays.sort(all);
         }
         this.users = all;
+        int[] slot = new int[numUsers];
+        Arrays.fill(slot, -1);
+        for (int k = 0; k < all.length; k++) slot[all[k]] = k;
         this.relevant = new BitSet[all.length];
         this.history = new BitSet[all.length];
         BitSet none = new BitSet();
-        for (int k = 0; k < all.length; k++) {
-            relevant[k] = rel[all[k]];
-            history[k] = seen[all[k]] == null ? none : seen[all[k]];
+        for (long key : seen) {
+            int k = slot[(int) (key >>> 32)];
+            if (k < 0) continue;
+            if (history[k] == null) history[k] = new BitSet(items);
+            history[k].set((int) key);
         }
+        for (int i = 0; i < judged.size(); i++) {
+            int k = slot[judged.user()[i]];
+            if (k < 0 || !(labels[i] > 0.5f) || judged.sampled()[i]) continue;
+            int item = judged.item()[i];
+            if (history[k] != null && history[k].get(item)) continue;
+            if (relevant[k] == null) relevant[k] = new BitSet(items);
+            relevant[k].set(item);
+        }
+        for (int k = 0; k < all.length; k++) if (history[k] == null) history[k] = none;
+    }
+
+    /** Users with at least one judged positive they had not seen before (the ranked users are a sample of them). */
+    public int eligibleUsers() {
+        return eligibleUsers;
+    }
+
+    /** Sorted, distinct keys {@code user << 32 | item} of the click positives in {@code splits}. */
+    private static long[] seenKeys(Examples[] splits) {
+        int n = 0;
+        for (Examples e : splits) n += e.size();
+        long[] keys = new long[n];
+        int size = 0;
+        for (Examples e : splits) {
+            for (int i = 0; i < e.size(); i++) {
+                if (isPositive(e, i)) keys[size++] = ((long) e.user()[i] << 32) | (e.item()[i] & 0xFFFFFFFFL);
+            }
+        }
+        keys = Arrays.copyOf(keys, size);
+        Arrays.sort(keys);
+        int distinct = 0;
+        for (int i = 0; i < keys.length; i++) if (i == 0 || keys[i] != keys[i - 1]) keys[distinct++] = keys[i];
+        return Arrays.copyOf(keys, distinct);
+    }
+
+    private static boolean contains(long[] sortedKeys, int user, int item) {
+        return Arrays.binarySearch(sortedKeys, ((long) user << 32) | (item & 0xFFFFFFFFL)) >= 0;
     }
 
     /** The labels of {@code task} ({@code click}, {@code like} or {@code share}). */

@@ -35,17 +35,25 @@ public final class TwoTowerModel implements AutoCloseable {
     private final Model model;
     private final TwoTowerBlock block;
 
-    private TwoTowerModel(ModelSpec spec) {
+    private TwoTowerModel(ModelSpec spec, ai.djl.Device device) {
         DjlRuntime.ensureOffline();
         this.spec = spec;
         this.block = new TwoTowerBlock(spec);
-        this.model = Model.newInstance("two-tower");
+        this.model = device == null ? Model.newInstance("two-tower") : Model.newInstance("two-tower", device);
         this.model.setBlock(block);
     }
 
     /** A freshly initialised model (PyTorch-style initialisation, engine seeded beforehand by the caller). */
     public static TwoTowerModel create(ModelSpec spec) {
-        TwoTowerModel m = new TwoTowerModel(spec);
+        return create(spec, null);
+    }
+
+    /**
+     * A freshly initialised model whose parameters live on {@code device} (null: the engine's default device, a GPU
+     * when it sees one).
+     */
+    public static TwoTowerModel create(ModelSpec spec, ai.djl.Device device) {
+        TwoTowerModel m = new TwoTowerModel(spec, device);
         m.block.initialize(m.manager(), DataType.FLOAT32, inputShapes(spec, 2));
         return m;
     }

@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>A stop request (cancel, replace, shutdown) is seen by the stages cooperatively; the run ends CANCELLED
  *       (cancel, replace) or FAILED {@code interrupted} (shutdown), resumable either way.</li>
  *   <li>The heartbeat renews the pipeline lease and picks up stop requests made through other replicas.</li>
+ *   <li>Every attempt's cost (CPU time, peak RSS and heap, a train attempt's samples/s: {@link ResourceMeter},
+ *       {@link StageCost}) is recorded on its row when it ends, however it ends.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -42,6 +44,7 @@ public class PipelineRunner {
     private final RunStore store;
     private final MeterRegistry meters;
     private final String owner = ProcessIdentity.id();
+    private final ResourceMeter resourceMeter = new ResourceMeter();
 
     public PipelineRunner(Instance<Stage> stages, RunStore store, MeterRegistry meters) {
         this.stages = stages.stream().sorted(Comparator.comparingInt(Stage::order)).toList();
@@ -157,8 +160,10 @@ public class PipelineRunner {
             ctx.currentOutputs = new LinkedHashMap<>();
             ctx.currentStage = stage.name();
             ctx.stageExecutionId = store.startStage(ctx.fence, stage.name());
+            ctx.throughput = null;
             Timer.Sample sample = Timer.start(meters);
             long t0 = System.nanoTime();
+            ResourceMeter.Measurement measurement = resourceMeter.start();
             Thread runThread = Thread.currentThread();
             ScheduledFuture<?> watchdog = timeoutSeconds <= 0 ? null : timers.schedule(() -> {
                 LOG.errorf("run %d: stage %s exceeded its timeout of %d s; stopping it", runId, stage.name(), timeoutSeconds);
@@ -174,6 +179,10 @@ public class PipelineRunner {
                 if (watchdog != null) watchdog.cancel(false);
                 Thread.interrupted();
             }
+            // before the attempt's end is written, so an ended row always shows its cost; on the attempt's own row,
+            // unfenced: a superseded attempt still records what it consumed
+            StageCost cost = measurement.stop().withSamplesPerSecond(ctx.throughput);
+            recordCost(ctx, stage, cost);
             if (control.stopRequested() && (failure != null || RunControl.TIMEOUT.equals(control.reason()))) {
                 sample.stop(meters.timer("feedrank.stage.duration", "stage", stage.name(), "status", "STOPPED"));
                 return stopped(ctx, stage, failure, runTimer);
@@ -188,8 +197,8 @@ public class PipelineRunner {
                 }
                 sample.stop(meters.timer("feedrank.stage.duration", "stage", stage.name(), "status", "SUCCEEDED"));
                 ctx.artifacts.putAll(ctx.currentOutputs);
-                LOG.infof("run %d: stage %s succeeded in %d ms%s", runId, stage.name(), (System.nanoTime() - t0) / 1_000_000,
-                        attempt > 1 ? " (attempt " + attempt + ")" : "");
+                LOG.infof("run %d: stage %s succeeded in %d ms%s (%s)", runId, stage.name(), (System.nanoTime() - t0) / 1_000_000,
+                        attempt > 1 ? " (attempt " + attempt + ")" : "", describe(cost));
                 return null;
             }
             sample.stop(meters.timer("feedrank.stage.duration", "stage", stage.name(), "status", "FAILED"));
@@ -213,6 +222,24 @@ public class PipelineRunner {
             runTimer.stop(meters.timer("feedrank.run.duration", "status", "FAILED"));
             return new RunSummary(runId, RunStatus.FAILED, null, ctx.modelVersion, error);
         }
+    }
+
+    /** Records an attempt's cost; a failure to record it is logged and does not fail the attempt (it is not output). */
+    private void recordCost(Context ctx, Stage stage, StageCost cost) {
+        try {
+            store.stageCost(ctx.stageExecutionId, cost);
+        } catch (RuntimeException e) {
+            LOG.warnf("run %d: recording the cost of stage %s failed (%s): %s", ctx.runId, stage.name(), describe(cost), e.getMessage());
+        }
+    }
+
+    static String describe(StageCost c) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("CPU ").append(c.cpuMs() == null ? "-" : String.format(Locale.ROOT, "%.1f s", c.cpuMs() / 1000.0));
+        sb.append(", peak RSS ").append(c.peakRssBytes() == null ? "-" : (c.peakRssBytes() >> 20) + " MB");
+        sb.append(", peak heap ").append(c.peakHeapBytes() == null ? "-" : (c.peakHeapBytes() >> 20) + " MB");
+        if (c.samplesPerSecond() != null) sb.append(String.format(Locale.ROOT, ", %.0f samples/s", c.samplesPerSecond()));
+        return sb.toString();
     }
 
     /** Ends a run that was asked to stop, in (or before) {@code stage}. */
@@ -312,6 +339,8 @@ public class PipelineRunner {
         private long stageExecutionId;
         private String outcome;
         private String modelVersion;
+        /** The current attempt's training throughput, if its stage reported one. */
+        private Double throughput;
 
         Context(long runId, String dataset, FeedrankConfig config, RunControl control, RunStore.Fence fence) {
             this.fence = fence;
@@ -383,6 +412,11 @@ public class PipelineRunner {
         public void outcome(String outcome, String modelVersion) {
             this.outcome = outcome;
             this.modelVersion = modelVersion;
+        }
+
+        @Override
+        public void recordThroughput(double samplesPerSecond) {
+            if (Double.isFinite(samplesPerSecond) && samplesPerSecond > 0) throughput = samplesPerSecond;
         }
 
         @Override

@@ -34,6 +34,13 @@ public interface RunStore {
 
     void stageProgress(long stageExecutionId, String progress);
 
+    /**
+     * Records what a stage attempt consumed ({@link StageCost}) on its row; written by the runner when the attempt
+     * ends, before its status. Not fenced: a superseded attempt still records its own cost on its own row (which ends
+     * FAILED). Idempotent.
+     */
+    void stageCost(long stageExecutionId, StageCost cost);
+
     void metric(long runId, String stage, String subject, String name, double value, String split, Integer epoch);
 
     /** A metric with its 95% interval (bootstrap over users). */

@@ -61,6 +61,14 @@ public interface StageContext {
     default void checkFence() {
     }
 
+    /**
+     * The current attempt's training throughput in samples per second (train: examples processed / seconds of the
+     * batch loops, refit included), stored with the attempt's cost ({@code stage_execution.samples_per_second}). The
+     * last value reported before the attempt ends counts; not finite or not positive is ignored.
+     */
+    default void recordThroughput(double samplesPerSecond) {
+    }
+
     /** Records whether prepare-data reused a cached prepared dataset. */
     default void cacheHit(boolean hit) {
     }

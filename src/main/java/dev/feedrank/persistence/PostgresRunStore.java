@@ -218,6 +218,13 @@ public class PostgresRunStore implements RunStore {
     }
 
     @Override
+    public void stageCost(long id, dev.feedrank.orchestration.StageCost cost) {
+        inTxRun(() -> StageExecutionEntity.update(
+                "cpuMs = ?1, peakRssBytes = ?2, peakHeapBytes = ?3, samplesPerSecond = ?4 where id = ?5",
+                cost.cpuMs(), cost.peakRssBytes(), cost.peakHeapBytes(), cost.samplesPerSecond(), id));
+    }
+
+    @Override
     public void stageProgress(long id, String progress) {
         inTxRun(() ->
                 StageExecutionEntity.update("progress = ?1 where id = ?2", progress, id));

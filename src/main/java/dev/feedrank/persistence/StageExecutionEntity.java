@@ -28,4 +28,13 @@ public class StageExecutionEntity extends PanacheEntityBase {
     /** The pipeline lease's fencing token this attempt ran under. */
     @Column(name = "fencing_token")
     public Long fencingToken;
+    /** Run cost of the attempt (V8): CPU time of the process during it, peak RSS and heap, training throughput. */
+    @Column(name = "cpu_ms")
+    public Long cpuMs;
+    @Column(name = "peak_rss_bytes")
+    public Long peakRssBytes;
+    @Column(name = "peak_heap_bytes")
+    public Long peakHeapBytes;
+    @Column(name = "samples_per_second")
+    public Double samplesPerSecond;
 }

@@ -19,6 +19,7 @@ import java.util.Map;
  * {@code model} (the candidate), {@code champion} and the baselines by the names used in {@code baselines}.
  * {@code rankedUsers} is the number of test users ranked (null for runs that did not reach evaluate or predate it);
  * {@code splitStrategy} is the run's {@code split.strategy} ({@code global-time} when its config does not say).
+ * {@code cost} sums what the run's stage attempts consumed ({@link RunCost}); each {@link StageView} has its attempt's.
  */
 public record RunReport(long runId, String trigger, String status, String dataset, String outcome, String error,
                         Instant createdAt, Instant startedAt, Instant finishedAt,
@@ -27,10 +28,42 @@ public record RunReport(long runId, String trigger, String status, String datase
                         Boolean cacheHit, int resumeCount, String stopRequested,
                         ValidationView validation, Map<String, Map<String, Double>> baselines,
                         List<String> skippedBaselines, Map<String, Map<String, List<Double>>> intervals,
-                        Integer rankedUsers, String splitStrategy) {
+                        Integer rankedUsers, String splitStrategy, RunCost cost) {
 
+    /**
+     * One stage attempt. Its cost (null where not measured, and on attempts recorded before run cost existed):
+     * {@code cpuMs} is the CPU time of the whole process during the attempt (one run executes per process),
+     * {@code peakRssBytes} the process's peak resident set size (sampled; null without {@code /proc}),
+     * {@code peakHeapBytes} the peak Java heap in use, {@code samplesPerSecond} a train attempt's training throughput
+     * (null for the other stages).
+     */
     public record StageView(String name, int attempt, String status, Instant startedAt, Instant finishedAt,
-                            Long durationMs, String error, Map<String, String> outputs, String progress) {
+                            Long durationMs, String error, Map<String, String> outputs, String progress,
+                            Long cpuMs, Long peakRssBytes, Long peakHeapBytes, Double samplesPerSecond) {
+    }
+
+    /**
+     * What the run cost, over every stage attempt (retries and earlier executions of a resumed run included):
+     * {@code wallMs} and {@code cpuMs} are sums, {@code peakRssBytes} the maximum, {@code trainSamplesPerSecond} the
+     * training throughput of the train stage's latest successful attempt. Null when no attempt has the value.
+     */
+    public record RunCost(Long wallMs, Long cpuMs, Long peakRssBytes, Double trainSamplesPerSecond) {
+
+        public static RunCost of(java.util.List<StageView> stages) {
+            Long wall = null;
+            Long cpu = null;
+            Long rss = null;
+            Double train = null;
+            for (StageView s : stages) {
+                if (s.durationMs() != null) wall = (wall == null ? 0 : wall) + s.durationMs();
+                if (s.cpuMs() != null) cpu = (cpu == null ? 0 : cpu) + s.cpuMs();
+                if (s.peakRssBytes() != null) rss = rss == null ? s.peakRssBytes() : Math.max(rss, s.peakRssBytes());
+                if ("train".equals(s.name()) && "SUCCEEDED".equals(s.status()) && s.samplesPerSecond() != null) {
+                    train = s.samplesPerSecond(); // stages are in attempt order: the latest success wins
+                }
+            }
+            return new RunCost(wall, cpu, rss, train);
+        }
     }
 
     /** One gate check: the candidate's value against the threshold, with the champion's and baseline's values. */

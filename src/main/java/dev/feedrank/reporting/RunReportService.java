@@ -301,7 +301,7 @@ public class RunReportService {
         List<StageView> stages = new ArrayList<>();
         for (StageExecutionEntity s : StageExecutionEntity.<StageExecutionEntity>list("runId = ?1 order by id", run.id)) {
             stages.add(new StageView(s.stage, s.attempt, s.status, s.startedAt, s.finishedAt, s.durationMs, s.error,
-                    readMap(s.outputs), s.progress));
+                    readMap(s.outputs), s.progress, s.cpuMs, s.peakRssBytes, s.peakHeapBytes, s.samplesPerSecond));
         }
         Map<String, Double> metrics = new LinkedHashMap<>();
         Map<String, Double> champion = new LinkedHashMap<>();
@@ -357,7 +357,8 @@ public class RunReportService {
         return new RunReport(run.id, run.trigger, run.status, run.dataset, run.outcome, run.error, run.createdAt,
                 run.startedAt, run.finishedAt, stages, metrics, baseline, run.championVersion, champion, gate, model, config,
                 run.cacheHit, run.resumeCount, run.stopRequested == null ? null : run.stopRequested + " by " + run.stopRequestedBy,
-                validation(run.id), baselines, List.copyOf(skipped), intervals, rankedUsers, splitStrategy(config));
+                validation(run.id), baselines, List.copyOf(skipped), intervals, rankedUsers, splitStrategy(config),
+                RunReport.RunCost.of(stages));
     }
 
     static final String POPULARITY = "popularity";

@@ -26,7 +26,7 @@ public class DatasetHandoff {
         if (inMemory.isPresent()) return inMemory.get();
         String prefix = ctx.artifacts().get(PrepareDataStage.ARTIFACT);
         if (prefix == null) throw new IllegalStateException("no prepared dataset recorded for run " + ctx.runId());
-        PreparedDataset ds = new PreparedDatasetStore().read(prefix, storage, workDir(ctx));
+        PreparedDataset ds = new PreparedDatasetStore(PrepareDataStage.duckDb(ctx.config())).read(prefix, storage, workDir(ctx));
         ctx.share(PreparedDataset.class, ds);
         return ds;
     }
@@ -41,7 +41,7 @@ public class DatasetHandoff {
         if (inMemory.isPresent()) return java.util.Optional.of(inMemory.get().dataset());
         String prefix = ctx.artifacts().get(PrepareDataStage.REFIT_ARTIFACT);
         if (prefix == null) return java.util.Optional.empty();
-        PreparedDataset ds = new PreparedDatasetStore().read(prefix, storage, workDir(ctx).resolve("refit"));
+        PreparedDataset ds = new PreparedDatasetStore(PrepareDataStage.duckDb(ctx.config())).read(prefix, storage, workDir(ctx).resolve("refit"));
         ctx.share(Refit.class, new Refit(ds));
         return java.util.Optional.of(ds);
     }

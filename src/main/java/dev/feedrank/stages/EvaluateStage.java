@@ -84,16 +84,21 @@ public class EvaluateStage implements Stage {
         PreparedDataset data = datasets.dataset(ctx);
         TwoTowerModel model = models.model(ctx, data);
         FeedrankConfig.Eval ec = ctx.config().eval();
-        ModelEvaluation ranking = new ModelEvaluation(data, ec.ks(), ec.bootstrapResamples(), BOOTSTRAP_SEED);
+        ModelEvaluation ranking = testRanking(data, ctx.config());
         if (ranking.users() == 0) {
             throw new IllegalStateException("no test user has a positive it had not seen before the test window: nothing to rank ("
                     + ctx.config().split().strategy() + " split)");
+        }
+        if (ranking.users() < ranking.eligibleUsers()) {
+            LOG.infof("run %d: ranking a sample of %d of the %d eligible test users (eval.max-users=%d, seed %d)",
+                    ctx.runId(), ranking.users(), ranking.eligibleUsers(), ec.maxUsers(), ctx.config().train().seed());
         }
         float[] userEmb = model.embedUsers(data.users());
         float[] itemEmb = model.embedItems(data.items());
         ModelEvaluation.Scored candidate = ranking.score(userEmb, itemEmb, model.scores());
         Map<String, Double> metrics = new LinkedHashMap<>(candidate.metrics());
         metrics.put("ranked_users", (double) ranking.users());
+        metrics.put("eligible_users", (double) ranking.eligibleUsers());
         record(ctx, "model", candidate);
         AnnSettings ann = AnnSettings.from(ctx.config().ann());
         if (ann.enabled()) {
@@ -106,6 +111,8 @@ public class EvaluateStage implements Stage {
         }
         ctx.metric("model", "ranked_users", ranking.users(), "test", null);
         ctx.metric("dataset", "ranked_users", ranking.users(), "test", null);
+        ctx.metric("model", "eligible_users", ranking.eligibleUsers(), "test", null);
+        ctx.metric("dataset", "eligible_users", ranking.eligibleUsers(), "test", null);
         ModelEvaluation.Scored popularity = ranking.popularityScored();
         record(ctx, "baseline", popularity);
         Map<String, Map<String, Double>> baselines = new LinkedHashMap<>();
@@ -134,12 +141,24 @@ public class EvaluateStage implements Stage {
                 .orElse(null);
         results.put(ctx, RESULT, Evaluation.class, new Evaluation(metrics, popularity.metrics(), champion, ranking.users(),
                 baselines, ctx.config().split().strategy()));
-        ctx.progress(String.format(Locale.ROOT, "test AUC %.4f, NDCG@10 %.4f (popularity %.4f%s%s) over %d users (%s split)",
+        ctx.progress(String.format(Locale.ROOT, "test AUC %.4f, NDCG@10 %.4f (popularity %.4f%s%s) over %s users (%s split)",
                 metrics.get("auc"), metrics.getOrDefault("ndcg@10", Double.NaN), popularity.metrics().getOrDefault("ndcg@10", Double.NaN), line,
                 champion == null ? "; no champion"
                         : champion.available() ? String.format(Locale.ROOT, "; champion %s %.4f, churn@10 %.3f", champion.version(),
                                 champion.metrics().getOrDefault("ndcg@10", Double.NaN), metrics.getOrDefault("churn@10", Double.NaN))
-                        : "; champion " + champion.version() + " not comparable", ranking.users(), ctx.config().split().strategy()));
+                        : "; champion " + champion.version() + " not comparable",
+                ranking.users() < ranking.eligibleUsers() ? ranking.users() + " sampled of " + ranking.eligibleUsers()
+                        : String.valueOf(ranking.users()), ctx.config().split().strategy()));
+    }
+
+    /**
+     * The test ranking every model and baseline of this run is scored on: at most {@code eval.max-users} users per
+     * task, a sample seeded by {@code train.seed} when more are eligible.
+     */
+    static ModelEvaluation testRanking(PreparedDataset data, FeedrankConfig config) {
+        FeedrankConfig.Eval ec = config.eval();
+        return new ModelEvaluation(data, ec.ks(), ec.bootstrapResamples(), BOOTSTRAP_SEED, ec.maxUsers(),
+                config.train().seed());
     }
 
     /**

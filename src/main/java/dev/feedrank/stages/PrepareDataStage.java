@@ -49,6 +49,11 @@ public class PrepareDataStage implements Stage {
                 c.split().testFraction());
     }
 
+    /** prepare-data's DuckDB limits ({@code data.duckdb-memory-limit}, {@code data.duckdb-threads}). */
+    public static dev.feedrank.data.DuckDbSettings duckDb(FeedrankConfig c) {
+        return new dev.feedrank.data.DuckDbSettings(c.data().duckdbMemoryLimit(), c.data().duckdbThreads().orElse(null));
+    }
+
     /**
      * Whether the run trains its final model on train + validation + test after model selection
      * ({@code train.refit}: {@code auto} = only for {@code split.strategy=global-time}, whose held-out windows are the
@@ -69,11 +74,12 @@ public class PrepareDataStage implements Stage {
         // defence in depth: the trigger was checked, but a resumed or stored run is checked again where it is read
         DatasetSpec spec = RunConfigFactory.datasetLocations(ctx.config()).checkBeforeReading(ctx.dataset());
         Path work = DatasetHandoff.workDir(ctx);
-        PreparedDatasetStore store = new PreparedDatasetStore();
+        dev.feedrank.data.DuckDbSettings duckDb = duckDb(ctx.config());
+        PreparedDatasetStore store = new PreparedDatasetStore(duckDb);
         boolean useCache = ctx.config().cache();
         boolean refit = refit(ctx.config());
         boolean[] hit = {false};
-        PreparedDataset ds = new DatasetPreparer().prepare(spec, settings(ctx.config()), work, storage, !useCache ? null : hash -> {
+        PreparedDataset ds = new DatasetPreparer(duckDb).prepare(spec, settings(ctx.config()), work, storage, !useCache ? null : hash -> {
             if (!store.exists(hash, storage)) return null;
             hit[0] = true;
             return store.read(PreparedDatasetStore.prefixOf(hash), storage, work);
@@ -82,7 +88,7 @@ public class PrepareDataStage implements Stage {
         String refitNote = "";
         if (refit) {
             boolean[] refitHit = {false};
-            PreparedDataset all = new DatasetPreparer().prepare(spec, settings(ctx.config()).forRefit(), work, storage, !useCache ? null : hash -> {
+            PreparedDataset all = new DatasetPreparer(duckDb).prepare(spec, settings(ctx.config()).forRefit(), work, storage, !useCache ? null : hash -> {
                 if (!store.exists(hash, storage)) return null;
                 refitHit[0] = true;
                 return store.read(PreparedDatasetStore.prefixOf(hash), storage, work);

@@ -8,6 +8,7 @@ import dev.feedrank.training.EpochStats;
 import dev.feedrank.training.TrainingListener;
 import dev.feedrank.training.TrainingResult;
 import dev.feedrank.training.TrainingSettings;
+import dev.feedrank.training.TrainingDevice;
 import dev.feedrank.training.TwoTowerTrainer;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -23,6 +24,11 @@ import java.util.Locale;
  * no validation: its state goes to {@code refit.state}, its parameters to {@code refit.params} (artifact
  * {@code refit-checkpoint}); a stop during the refit resumes in the refit. The selected model stays the one that
  * evaluate and gate judge; export ships the refit model.
+ *
+ * <p>The attempt's training throughput ({@link StageContext#recordThroughput(double)}, the attempt's
+ * {@code samples_per_second}) is every training example its batches processed, selection training and refit together,
+ * divided by the seconds of their batch loops ({@link TrainingListener#trained}): the refit is counted because it is
+ * part of what the attempt's CPU and wall time pay for. Recorded however the attempt ends, when it trained a batch.
  */
 @ApplicationScoped
 public class TrainStage implements Stage {
@@ -45,8 +51,37 @@ public class TrainStage implements Stage {
         return 20;
     }
 
+    /** Examples and batch-loop seconds of this attempt's trainings (selection and refit). */
+    private static final class Throughput {
+        long samples;
+        double seconds;
+
+        void add(long samples, double seconds) {
+            this.samples += samples;
+            this.seconds += seconds;
+        }
+
+        void recordIn(StageContext ctx) {
+            if (samples > 0 && seconds > 0) ctx.recordThroughput(samples / seconds);
+        }
+    }
+
     @Override
     public void execute(StageContext ctx) throws Exception {
+        // first: a train.device the engine cannot satisfy fails the stage before the dataset is even read
+        String deviceSetting = ctx.config().train().device();
+        ai.djl.Device device = TrainingDevice.resolve(deviceSetting);
+        ctx.progress("training on " + TrainingDevice.describe(deviceSetting, device));
+        ctx.metric("model", "train_on_gpu", device.isGpu() ? 1 : 0, "train", null);
+        Throughput throughput = new Throughput();
+        try {
+            train(ctx, throughput, device);
+        } finally {
+            throughput.recordIn(ctx);
+        }
+    }
+
+    private void train(StageContext ctx, Throughput throughput, ai.djl.Device device) throws Exception {
         PreparedDataset data = datasets.dataset(ctx);
         TrainingSettings settings = TrainingSettings.from(ctx.config());
         String checkpointKey = "runs/" + ctx.runId() + "/checkpoints/best.params";
@@ -57,7 +92,7 @@ public class TrainStage implements Stage {
             ctx.artifact("last-checkpoint", stateKey);
             ctx.progress(String.format(Locale.ROOT, "found training state %s (%d bytes): continuing from it", stateKey, resumeFrom.length));
         }
-        TrainingResult result = new TwoTowerTrainer().train(data, settings, new TrainingListener() {
+        TrainingResult result = new TwoTowerTrainer(device).train(data, settings, new TrainingListener() {
             @Override
             public void progress(String line) {
                 ctx.progress(line);
@@ -77,6 +112,11 @@ public class TrainStage implements Stage {
                                 ? String.format(Locale.ROOT, ", val %s %.4f", settings.selection().metric(), s.validationMetric()) : "",
                         s.learningRate(), s.seconds(), s.samplesPerSecond(),
                         s.best() ? " (best so far, checkpoint saved)" : ""));
+            }
+
+            @Override
+            public void trained(long samples, double seconds) {
+                throughput.add(samples, seconds);
             }
 
             @Override
@@ -106,7 +146,7 @@ public class TrainStage implements Stage {
         ctx.metric("model", "train_seconds", result.seconds(), "train", null);
 
         var all = datasets.refitDataset(ctx);
-        if (all.isPresent()) refit(ctx, all.get(), settings, result);
+        if (all.isPresent()) refit(ctx, all.get(), settings, result, throughput, device);
     }
 
     /** What the refit did, for export (also as the JSON artifact {@code refit}, for a resumed run). */
@@ -115,7 +155,8 @@ public class TrainStage implements Stage {
 
     static final String REFIT_RESULT = "refit";
 
-    private void refit(StageContext ctx, PreparedDataset all, TrainingSettings settings, TrainingResult selected) throws Exception {
+    private void refit(StageContext ctx, PreparedDataset all, TrainingSettings settings, TrainingResult selected,
+                       Throughput throughput, ai.djl.Device device) throws Exception {
         int epochs = selected.bestEpoch();
         if (epochs < 1) {
             ctx.progress("refit skipped: the selection run has no best epoch; the selected model is exported");
@@ -133,7 +174,7 @@ public class TrainStage implements Stage {
         }
         ctx.progress(String.format(Locale.ROOT, "refit: %d epochs on train+validation+test (%d examples), lr per epoch %s",
                 epochs, all.train().size(), java.util.Arrays.toString(lrs)));
-        TrainingResult refit = new TwoTowerTrainer().refit(all, settings, epochs, lrs, new TrainingListener() {
+        TrainingResult refit = new TwoTowerTrainer(device).refit(all, settings, epochs, lrs, new TrainingListener() {
             @Override
             public void progress(String line) {
                 ctx.progress(line);
@@ -143,6 +184,11 @@ public class TrainStage implements Stage {
             public void epochEnded(EpochStats s) {
                 ctx.progress(String.format(Locale.ROOT, "refit epoch %d/%d done: train loss %.4f, lr %.2e, %.1fs, %.0f samples/s",
                         s.epoch(), epochs, s.trainLoss(), s.learningRate(), s.seconds(), s.samplesPerSecond()));
+            }
+
+            @Override
+            public void trained(long samples, double seconds) {
+                throughput.add(samples, seconds);
             }
 
             @Override

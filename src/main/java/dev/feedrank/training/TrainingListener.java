@@ -10,6 +10,15 @@ public interface TrainingListener {
     default void epochEnded(EpochStats stats) {
     }
 
+    /**
+     * Once per {@code train} / {@code refit} call, when it returns or throws: the training examples its batches
+     * processed and the seconds its batch loops took (per epoch from its start to its last batch, as
+     * {@link EpochStats#seconds()}: validation and end-of-epoch checkpoints excluded). Zero samples when it trained no
+     * batch (e.g. resumed from a finished checkpoint). Must not throw.
+     */
+    default void trained(long samples, double seconds) {
+    }
+
     /** A new best model by validation AUC; {@code parameters} is its full parameter file. */
     default void bestCheckpoint(int epoch, double validationAuc, byte[] parameters) throws Exception {
     }

@@ -42,6 +42,19 @@ import java.util.SplittableRandom;
  */
 public final class TwoTowerTrainer {
 
+    /** Where the model's parameters and the training live ({@link TrainingDevice}). */
+    private final Device device;
+
+    /** Trains on the CPU. */
+    public TwoTowerTrainer() {
+        this(Device.cpu());
+    }
+
+    /** Trains on {@code device} (see {@link TrainingDevice#resolve(String)}). */
+    public TwoTowerTrainer(Device device) {
+        this.device = java.util.Objects.requireNonNull(device, "device");
+    }
+
     /** Learning rate that the plateau scheduler can change between epochs. */
     private static final class AdjustableLr implements Tracker {
         private volatile float lr;
@@ -82,7 +95,7 @@ public final class TwoTowerTrainer {
             resume.requireCompatible(fingerprint);
         }
         Engine.getInstance().setRandomSeed((int) s.seed());
-        TwoTowerModel model = TwoTowerModel.create(spec);
+        TwoTowerModel model = TwoTowerModel.create(spec, device);
         try {
             return run(data, s, listener, model, fingerprint, resume, null);
         } catch (Exception | Error e) {
@@ -131,7 +144,7 @@ public final class TwoTowerTrainer {
             resume.requireCompatible(fingerprint);
         }
         Engine.getInstance().setRandomSeed((int) fixed.seed());
-        TwoTowerModel model = TwoTowerModel.create(spec);
+        TwoTowerModel model = TwoTowerModel.create(spec, device);
         try {
             return run(all, fixed, listener, model, fingerprint, resume, schedule);
         } catch (Exception | Error e) {
@@ -219,6 +232,12 @@ public final class TwoTowerTrainer {
         NDManager optimizerState = model.manager().newSubManager();
         ResumableAdam adam = ResumableAdam.builder().optLearningRateTracker(lr).stateManager(optimizerState).build();
         long started = System.nanoTime();
+        // this call's throughput (TrainingListener.trained): examples of the batches it ran, and the seconds of its
+        // batch loops on the clock of EpochStats.seconds (from an epoch's start to its last batch)
+        long sessionBatches = 0;
+        long sessionSamples = 0;
+        long loopNanos = 0;
+        long loopStart = -1;
         try {
             if (resume != null) {
                 adam.importState(resume.optimizer(), names.nameToId, names.arrays());
@@ -233,15 +252,14 @@ public final class TwoTowerTrainer {
             view.load(tensors, at.mined);
             DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())
                     .optOptimizer(adam)
-                    .optDevices(new Device[] {Device.cpu()});
+                    .optDevices(new Device[] {device});
             Engine engine = Engine.getInstance();
-            long sessionBatches = 0;
-            long sessionSamples = 0;
             try (Trainer trainer = model.djlModel().newTrainer(cfg)) {
                 for (; !at.finished && at.epoch <= s.epochs(); at.epoch++, at.batch = 0, at.epochLossSum = 0, at.epochSecondsBefore = 0) {
                     int epoch = at.epoch;
                     if (refit) lr.lr = (float) schedule[epoch - 1];
                     long epochStart = System.nanoTime();
+                    loopStart = epochStart;
                     long lastLog = epochStart;
                     TrainingSettings.HardNegatives hard = tech.hardNegatives();
                     if (at.batch < batches && (hard.refreshAt(epoch) && at.batch == 0 || hard.activeAt(epoch) && at.mined == null)) {
@@ -293,7 +311,10 @@ public final class TwoTowerTrainer {
                             }
                         }
                     }
-                    double seconds = at.epochSecondsBefore + (System.nanoTime() - epochStart) / 1e9;
+                    long loopEnd = System.nanoTime();
+                    loopNanos += loopEnd - loopStart;
+                    loopStart = -1;
+                    double seconds = at.epochSecondsBefore + (loopEnd - epochStart) / 1e9;
                     double[] validation = refit ? new double[] {Double.NaN, Double.NaN}
                             : validation(model, data, s.selection(), selection);
                     double valAuc = validation[0];
@@ -339,6 +360,8 @@ public final class TwoTowerTrainer {
         } finally {
             tensors.close();
             optimizerState.close();
+            if (loopStart >= 0) loopNanos += System.nanoTime() - loopStart; // stopped or failed within an epoch
+            listener.trained(sessionSamples, loopNanos / 1e9);
         }
         if (at.best != null) model.loadParameters(at.best);
         return new TrainingResult(model, List.copyOf(at.curve), at.bestEpoch, at.bestAuc, at.stoppedEarly,

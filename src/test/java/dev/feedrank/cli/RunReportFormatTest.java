@@ -28,16 +28,19 @@ class RunReportFormatTest {
                         "12 positives (click = 1) of 2857 examples")));
         RunReport r = new RunReport(9, "cli", "FAILED", "synthetic", null, "validate-data: data validation failed: …",
                 Instant.EPOCH, Instant.EPOCH, Instant.EPOCH, List.of(
-                        new RunReport.StageView("prepare-data", 1, "SUCCEEDED", Instant.EPOCH, Instant.EPOCH, 1200L, null, Map.of(), null),
-                        new RunReport.StageView("validate-data", 1, "FAILED", Instant.EPOCH, Instant.EPOCH, 30L, "data validation failed", Map.of(), null)),
+                        new RunReport.StageView("prepare-data", 1, "SUCCEEDED", Instant.EPOCH, Instant.EPOCH, 1200L, null, Map.of(), null,
+                                null, null, null, null),
+                        new RunReport.StageView("validate-data", 1, "FAILED", Instant.EPOCH, Instant.EPOCH, 30L, "data validation failed", Map.of(), null,
+                                null, null, null, null)),
                 Map.of(), Map.of(), null, Map.of(), null, null, Map.of(), null, 0, null, validation,
-                Map.of(), List.of(), Map.of(), null, "global-time");
+                Map.of(), List.of(), Map.of(), null, "global-time", null);
         String text = RunReportFormat.text(r);
         assertTrue(text.contains("data validation: FAILED (3 checks, 1 failed, 1 warnings, compared with run 4)"), text);
         assertTrue(text.matches("(?s).*\n  FAIL +row-count-change +observed 90000, expected within ±50.0% of the previous count, "
                 + "previous 30000 \\(run 4\\)\n +interactions.csv: interactions \\+200.0% against run 4\n.*"), text);
         assertTrue(text.matches("(?s).*\n  WARN +label-rate\\[test] +observed 0.0042, expected within \\[0.01, 0.95].*"), text);
         assertFalse(text.contains("schema[users]"), "passed checks are not listed: " + text);
+        assertFalse(text.contains("\ncost\n"), "no cost table for attempts without a measured cost: " + text);
         Map<String, Object> json = RunReportFormat.cliJson(r);
         assertEquals(false, ((Map<?, ?>) json.get("validation")).get("passed"));
     }
@@ -55,10 +58,11 @@ class RunReportFormatTest {
         if (championVersion != null) intervals.put("champion", Map.of("ndcg@10", List.of(0.105, 0.131)));
         intervals.put("popularity", Map.of("ndcg@10", List.of(0.045, 0.061)));
         return new RunReport(12, "cli", "SUCCEEDED", "synthetic", "PROMOTED", null, Instant.EPOCH, Instant.EPOCH, Instant.EPOCH,
-                List.of(new RunReport.StageView("evaluate", 1, "SUCCEEDED", Instant.EPOCH, Instant.EPOCH, 4000L, null, Map.of(), null)),
+                List.of(new RunReport.StageView("evaluate", 1, "SUCCEEDED", Instant.EPOCH, Instant.EPOCH, 4000L, null, Map.of(), null,
+                        null, null, null, null)),
                 metrics, baselines.getOrDefault("popularity", Map.of()), championVersion, champion, null, null,
                 Map.of("split.strategy", "per-user-time"), false, 0, null, null,
-                baselines, skipped, intervals, 1834, "per-user-time");
+                baselines, skipped, intervals, 1834, "per-user-time", null);
     }
 
     static final Map<String, Map<String, Double>> ALL_BASELINES = baselines(true);
@@ -107,6 +111,47 @@ class RunReportFormatTest {
         assertEquals(header.indexOf("champion") + "champion".length(), ndcg.indexOf("0.1180") + "0.1180".length());
         assertEquals(header.indexOf("puresvd") + "puresvd".length(), ndcg.indexOf("0.0987") + "0.0987".length());
         assertEquals(header.length(), ndcg.length());
+    }
+
+    @Test
+    void costPerAttemptAndForTheRunInTextAndJson() {
+        long mb = 1024 * 1024;
+        List<RunReport.StageView> stages = List.of(
+                new RunReport.StageView("prepare-data", 1, "SUCCEEDED", Instant.EPOCH, Instant.EPOCH, 1200L, null, Map.of(), null,
+                        2300L, 512 * mb, 200 * mb, null),
+                new RunReport.StageView("train", 1, "FAILED", Instant.EPOCH, Instant.EPOCH, 3000L, "S3 down", Map.of(), null,
+                        5000L, 900 * mb, 300 * mb, 1000.0),
+                new RunReport.StageView("train", 2, "SUCCEEDED", Instant.EPOCH, Instant.EPOCH, 10_000L, null, Map.of(), null,
+                        18_000L, 1024 * mb, 400 * mb, 12345.6),
+                new RunReport.StageView("evaluate", 1, "SUCCEEDED", Instant.EPOCH, Instant.EPOCH, 4000L, null, Map.of(), null,
+                        null, null, null, null));
+        RunReport.RunCost cost = RunReport.RunCost.of(stages);
+        assertEquals(new RunReport.RunCost(18_200L, 25_300L, 1024 * mb, 12345.6), cost,
+                "wall and CPU summed over attempts, RSS the maximum, samples/s of the latest successful train attempt");
+        RunReport base = evaluated(ALL_BASELINES, List.of(), null, Map.of());
+        RunReport r = new RunReport(base.runId(), base.trigger(), base.status(), base.dataset(), base.outcome(), base.error(),
+                base.createdAt(), base.startedAt(), base.finishedAt(), stages, base.metrics(), base.baseline(),
+                base.championVersion(), base.champion(), base.gate(), base.model(), base.config(), base.cacheHit(),
+                base.resumeCount(), base.stopRequested(), base.validation(), base.baselines(), base.skippedBaselines(),
+                base.intervals(), base.rankedUsers(), base.splitStrategy(), cost);
+        String text = RunReportFormat.text(r);
+        assertTrue(text.matches("(?s).*\ncost\n +stage +attempt +wall s +CPU s +peak RSS MB +peak heap MB +samples/s\n.*"), text);
+        assertTrue(text.matches("(?s).*\n  prepare-data +1 +1\\.2 +2\\.3 +512 +200 +-\n.*"), text);
+        assertTrue(text.matches("(?s).*\n  train +2 +10\\.0 +18\\.0 +1024 +400 +12346\n.*"), text);
+        assertTrue(text.matches("(?s).*\n  evaluate +1 +4\\.0 +- +- +- +-\n.*"), text);
+        assertTrue(text.matches("(?s).*\n  run +18\\.2 +25\\.3 +1024 +12346\n.*"), text);
+        Map<String, Object> json = RunReportFormat.cliJson(r);
+        List<?> jsonStages = (List<?>) json.get("stages");
+        Map<?, ?> train = (Map<?, ?>) jsonStages.get(2);
+        assertEquals(18_000L, train.get("cpuMs"));
+        assertEquals(1024 * mb, train.get("peakRssBytes"));
+        assertEquals(400 * mb, train.get("peakHeapBytes"));
+        assertEquals(12345.6, train.get("samplesPerSecond"));
+        assertNull(((Map<?, ?>) jsonStages.get(0)).get("samplesPerSecond"));
+        Map<?, ?> runCost = (Map<?, ?>) json.get("cost");
+        assertEquals(List.of("wallMs", "cpuMs", "peakRssBytes", "trainSamplesPerSecond"), List.copyOf(runCost.keySet()));
+        assertEquals(18_200L, runCost.get("wallMs"));
+        assertEquals(12345.6, runCost.get("trainSamplesPerSecond"));
     }
 
     @Test

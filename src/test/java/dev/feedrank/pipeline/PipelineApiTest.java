@@ -87,6 +87,12 @@ class PipelineApiTest {
         assertTrue(run.getInt("rankedUsers") > 0);
         assertEquals(run.getDouble("rankedUsers"), run.getDouble("metrics.ranked_users"));
         assertEquals("global-time", run.getString("splitStrategy"));
+        assertRunCost(run, "");
+        // the runs list carries the same stage and run cost
+        JsonPath listed = asViewer().when().get("/api/runs?size=50").then().statusCode(200).extract().jsonPath();
+        int index = listed.getList("items.runId", Long.class).indexOf(run.getLong("runId"));
+        assertTrue(index >= 0);
+        assertRunCost(listed, "items[" + index + "].");
 
         asViewer().when().get("/api/aliases/production").then().statusCode(200)
                 .body("version", equalTo(version))
@@ -107,6 +113,39 @@ class PipelineApiTest {
             assertTrue(bundle.maxAbsEmbeddingDifference() < 1e-5);
             assertEquals(200, bundle.items().rows());
         }
+    }
+
+    /**
+     * Run cost (V8): every succeeded attempt has CPU time, peak RSS (on Linux) and peak heap; only train has samples/s;
+     * the run's cost sums wall and CPU time, takes the largest RSS and train's samples/s. Values, never timings.
+     */
+    static void assertRunCost(JsonPath run, String prefix) {
+        List<Map<String, Object>> stages = run.getList(prefix + "stages");
+        boolean proc = java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/self/status"));
+        long wall = 0;
+        long cpu = 0;
+        long rss = 0;
+        for (Map<String, Object> s : stages) {
+            String name = (String) s.get("name");
+            assertEquals("SUCCEEDED", s.get("status"), name);
+            assertNotNull(s.get("cpuMs"), name);
+            assertTrue(((Number) s.get("cpuMs")).longValue() >= 0, name + ": " + s);
+            if (proc) assertTrue(((Number) s.get("peakRssBytes")).longValue() > 0, name + ": " + s);
+            assertTrue(((Number) s.get("peakHeapBytes")).longValue() > 0, name + ": " + s);
+            if ("train".equals(name)) {
+                assertTrue(((Number) s.get("samplesPerSecond")).doubleValue() > 0, "train: " + s);
+            } else {
+                assertNull(s.get("samplesPerSecond"), name + ": " + s);
+            }
+            wall += ((Number) s.get("durationMs")).longValue();
+            cpu += ((Number) s.get("cpuMs")).longValue();
+            if (s.get("peakRssBytes") != null) rss = Math.max(rss, ((Number) s.get("peakRssBytes")).longValue());
+        }
+        assertEquals(wall, run.getLong(prefix + "cost.wallMs"));
+        assertEquals(cpu, run.getLong(prefix + "cost.cpuMs"));
+        if (proc) assertEquals(rss, run.getLong(prefix + "cost.peakRssBytes"));
+        Map<String, Object> train = stages.stream().filter(s -> "train".equals(s.get("name"))).findFirst().orElseThrow();
+        assertEquals(((Number) train.get("samplesPerSecond")).doubleValue(), run.getDouble(prefix + "cost.trainSamplesPerSecond"), 1e-6);
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,8 +60,7 @@ class SecurityTest {
 
     @BeforeAll
     static void files() throws Exception {
-        outside = Files.createDirectories(Path.of("target", "security-outside", UUID.randomUUID().toString()))
-                .toAbsolutePath();
+        outside = Files.createDirectories(outsideEveryAllowedRoot().resolve(UUID.randomUUID().toString()));
         String csv = "user_id,item_id,timestamp\n" + MARKER + ",1,1600000000\n";
         Files.writeString(outside.resolve("interactions.csv"), csv);
         Files.writeString(outside.resolve("passwords-" + MARKER + ".txt"), MARKER + "\n");
@@ -69,6 +69,28 @@ class SecurityTest {
         Files.createSymbolicLink(allowed.resolve("escape"), outside);
         Path innocent = Files.createDirectories(allowed.resolve("innocent"));
         Files.createSymbolicLink(innocent.resolve("interactions.csv"), outside.resolve("interactions.csv"));
+    }
+
+    @AfterAll
+    static void removeOutsideData() throws Exception {
+        if (outside == null) return;
+        try (var paths = Files.walk(outside)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    /**
+     * The project's {@code target/} folder, unless the project itself lies under an allowed root (a clone in the
+     * system temp dir): then a folder under the user's home.
+     */
+    static Path outsideEveryAllowedRoot() {
+        List<Path> roots = FeedrankTestServices.allowedLocations().stream().filter(l -> !l.startsWith("s3://"))
+                .map(l -> Path.of(l).toAbsolutePath().normalize()).toList();
+        for (Path candidate : List.of(Path.of("target", "security-outside").toAbsolutePath().normalize(),
+                Path.of(System.getProperty("user.home"), ".feedrank-security-test").toAbsolutePath().normalize())) {
+            if (roots.stream().noneMatch(candidate::startsWith)) return candidate;
+        }
+        throw new IllegalStateException("no folder outside the test allow-list " + roots + " to hold the outside data");
     }
 
     @AfterEach

@@ -47,8 +47,9 @@ class TrainStageResumeTest {
         FakeContext second = new FakeContext(data, Integer.MAX_VALUE);
         stage.execute(second);
         try {
-            assertTrue(second.progress.get(0).startsWith("found training state " + stateKey), second.progress.toString());
-            assertEquals("resuming at epoch 2 batch 8 of 13 from checkpoint", second.progress.get(1));
+            assertEquals("training on cpu (train.device=auto)", second.progress.get(0), "this machine's engine sees no GPU");
+            assertTrue(second.progress.get(1).startsWith("found training state " + stateKey), second.progress.toString());
+            assertEquals("resuming at epoch 2 batch 8 of 13 from checkpoint", second.progress.get(2));
             TrainingResult result = second.shared(TrainingResult.class).orElseThrow();
             assertEquals(3, result.curve().size());
             assertEquals(List.of(2, 3), second.epochsWithMetrics(), "val_auc is recorded for the epochs trained in this attempt");
@@ -155,6 +156,10 @@ class TrainStageResumeTest {
     }
 
     static FeedrankConfig trainingConfig() {
+        return trainingConfig("auto");
+    }
+
+    static FeedrankConfig trainingConfig(String device) {
         Map<String, Object> train = Map.ofEntries(Map.entry("epochs", 3), Map.entry("batchSize", 256),
                 Map.entry("learningRate", 1e-3), Map.entry("embeddingDim", 16), Map.entry("idEmbeddingDim", 8),
                 Map.entry("seed", 5L), Map.entry("earlyStoppingPatience", 5), Map.entry("lrPatience", 3),
@@ -162,6 +167,7 @@ class TrainStageResumeTest {
                 Map.entry("loss", "bce"), Map.entry("posWeight", 2.0), Map.entry("margin", java.util.Optional.empty()),
                 Map.entry("temperature", java.util.Optional.of(1.0)), Map.entry("logqCorrection", true), Map.entry("removeAccidentalHits", true),
                 Map.entry("selectionMetric", "ndcg@10"), Map.entry("selectionUsers", 2000), Map.entry("outputNorm", "layernorm"),
+                Map.entry("device", device),
                 Map.entry("hardNegatives", proxy(FeedrankConfig.HardNegatives.class, Map.of("enabled", false, "mixRatio", 0.5,
                         "topK", 10, "refreshEveryEpochs", 1, "startEpoch", 2))),
                 Map.entry("multiTask", proxy(FeedrankConfig.MultiTask.class, Map.of("enabled", false, "headInput", "concat-product",
@@ -185,12 +191,17 @@ class TrainStageResumeTest {
         final Map<Class<?>, Object> shared = new HashMap<>();
         final List<AutoCloseable> resources = new ArrayList<>();
         final int stopAfterPolls;
-        final FeedrankConfig config = trainingConfig();
+        final FeedrankConfig config;
         int polls;
 
         FakeContext(PreparedDataset data, int stopAfterPolls) {
+            this(data, stopAfterPolls, trainingConfig());
+        }
+
+        FakeContext(PreparedDataset data, int stopAfterPolls, FeedrankConfig config) {
             this.stopAfterPolls = stopAfterPolls;
-            shared.put(PreparedDataset.class, data);
+            this.config = config;
+            if (data != null) shared.put(PreparedDataset.class, data);
         }
 
         List<Integer> epochsWithMetrics() {
