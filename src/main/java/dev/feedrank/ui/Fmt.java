@@ -36,6 +36,13 @@ final class Fmt {
         return t == null ? NONE : TIME.format(t);
     }
 
+    private static final DateTimeFormatter SHORT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    /** Minutes only, UTC (tables; the full instant is in the element's datetime / title). */
+    static String shortTime(Instant t) {
+        return t == null ? NONE : SHORT.format(t);
+    }
+
     static String iso(Instant t) {
         return t == null ? "" : t.toString();
     }
@@ -52,6 +59,12 @@ final class Fmt {
     static Long between(Instant from, Instant to) {
         if (from == null) return null;
         return Duration.between(from, to == null ? Instant.now() : to).toMillis();
+    }
+
+    /** CPU time: seconds with one decimal (CPU seconds are what a retrain's cost is counted in). */
+    static String cpu(Long ms) {
+        if (ms == null) return NONE;
+        return String.format(Locale.ROOT, "%.1f s CPU", ms / 1000.0);
     }
 
     static String bytes(Long b) {

@@ -117,8 +117,8 @@ public class RunConsole {
 
         List<RunPages.Column> columns = new ArrayList<>();
         String[][] cols = {{"Run", "id"}, {"Status", "status"}, {"Trigger", "trigger"}, {"Dataset", "dataset"},
-                {"Started", "started"}, {"Duration", null}, {"Gate", null}, {"NDCG@10 model / popularity", null},
-                {"AUC model / popularity", null}, {"Model version", "version"}, {"Wall · CPU", null}, {"Train samples/s", null}};
+                {"Started (UTC)", "started"}, {"Duration", null}, {"Gate", null}, {"NDCG@10 model / pop.", null},
+                {"AUC model / pop.", null}, {"Model version", "version"}, {"Wall · CPU", null}, {"Train samples/s", null}};
         for (String[] c : cols) {
             if (c[1] == null) {
                 columns.add(new RunPages.Column(c[0], "", "", ""));
@@ -198,6 +198,10 @@ public class RunConsole {
             s.put("duration", b.duration());
             s.put("left", b.left());
             s.put("width", b.width());
+            s.put("cpu", b.cpu());
+            s.put("peakRss", b.peakRss());
+            s.put("peakHeap", b.peakHeap());
+            s.put("samplesPerSecond", b.samplesPerSecond());
             stages.add(s);
         }
         out.put("stages", stages);

@@ -59,7 +59,7 @@ final class RunPages {
         Map<String, Double> m = r.metrics() == null ? Map.of() : r.metrics();
         Cost cost = Cost.of(r);
         return new RunRow(r.runId(), r.status(), Fmt.statusClass(r.status()), Fmt.live(r.status()), Fmt.text(r.trigger()),
-                Fmt.text(r.dataset()), Fmt.time(r.startedAt()), Fmt.iso(r.startedAt()), Fmt.duration(wall), gate, gateClass,
+                Fmt.text(r.dataset()), Fmt.shortTime(r.startedAt()), Fmt.iso(r.startedAt()), Fmt.duration(wall), gate, gateClass,
                 Fmt.num(m.get("ndcg@10")), Fmt.num(b.get("ndcg@10")), Fmt.num(m.get("auc")), Fmt.num(b.get("auc")),
                 r.model() == null ? Fmt.NONE : r.model().version(), cost.wall(), cost.cpu(), cost.samplesPerSecond());
     }
@@ -67,7 +67,9 @@ final class RunPages {
     /** A run's cost as text (wall time, CPU time, peak memory, training throughput); "—" where not recorded. */
     record Cost(String wall, String cpu, String peakRss, String samplesPerSecond) {
         static Cost of(RunReport r) {
-            return new Cost(Fmt.duration(Fmt.between(r.startedAt(), r.finishedAt())), Fmt.NONE, Fmt.NONE, Fmt.NONE);
+            RunReport.RunCost c = r.cost();
+            if (c == null) return new Cost(Fmt.NONE, Fmt.NONE, Fmt.NONE, Fmt.NONE);
+            return new Cost(Fmt.duration(c.wallMs()), Fmt.cpu(c.cpuMs()), Fmt.bytes(c.peakRssBytes()), Fmt.rate(c.trainSamplesPerSecond()));
         }
     }
 
@@ -203,8 +205,15 @@ final class RunPages {
                 hasCurves, curvesJson, best, curves == null ? "" : curves.selectionSeries(), validationSummary, validation,
                 subjects, metrics, gateSummary, gateVerdict, gateClass, checks,
                 r.model() == null ? "" : r.model().version(), artifacts, config,
-                Fmt.live(r.status()), "FAILED".equals(r.status()) || "CANCELLED".equals(r.status()), List.of(),
+                Fmt.live(r.status()), "FAILED".equals(r.status()) || "CANCELLED".equals(r.status()), costFacts(r),
                 notice == null ? "" : notice, problem == null ? "" : problem);
+    }
+
+    /** The run's cost as facts: wall time and CPU time summed over its stage attempts, peak memory, train throughput. */
+    static List<Pair> costFacts(RunReport r) {
+        Cost c = Cost.of(r);
+        return List.of(new Pair("Cost: wall time (all attempts)", c.wall()), new Pair("Cost: CPU time", c.cpu()),
+                new Pair("Cost: peak RSS", c.peakRss()), new Pair("Cost: train samples/s", c.samplesPerSecond()));
     }
 
     static List<StageBar> bars(RunReport r) {
@@ -227,7 +236,8 @@ final class RunPages {
             bars.add(new StageBar(s.name(), s.attempt(), s.attempt() > 1, s.status(), Fmt.statusClass(s.status()),
                     Fmt.time(s.startedAt()), Fmt.duration(ms), String.format(java.util.Locale.ROOT, "%.2f", left),
                     String.format(java.util.Locale.ROOT, "%.2f", width), s.progress() == null ? "" : s.progress(),
-                    s.error() == null ? "" : s.error(), Fmt.NONE, Fmt.NONE, Fmt.NONE, Fmt.NONE));
+                    s.error() == null ? "" : s.error(), Fmt.cpu(s.cpuMs()), Fmt.bytes(s.peakRssBytes()),
+                    Fmt.bytes(s.peakHeapBytes()), Fmt.rate(s.samplesPerSecond())));
         }
         return bars;
     }

@@ -53,9 +53,9 @@ class ConsoleBrowserTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path SCREENSHOTS = Path.of("target", "ui-screenshots");
 
-    /** Small and short (2 epochs, then 1): the two runs together take well under a minute on an idle machine. */
-    static final java.util.Map<String, String> FIRST = RunApi.small("synthetic.impressions", "15000", "train.epochs", "2");
-    static final java.util.Map<String, String> SECOND = RunApi.small("synthetic.impressions", "15000", "train.epochs", "1");
+    /** RunApi.SMALL data, short trainings (2 epochs, then 1): the two runs take about a minute on an idle machine. */
+    static final java.util.Map<String, String> FIRST = RunApi.small("train.epochs", "2");
+    static final java.util.Map<String, String> SECOND = RunApi.small("train.epochs", "1");
 
     static WebDriver browser;
     static Path profile;
@@ -157,6 +157,7 @@ class ConsoleBrowserTest {
         WebElement row = browser.findElement(By.cssSelector("#runs tr[data-run-id='" + first + "']"));
         assertTrue(row.getText().contains("SUCCEEDED"), row.getText());
         assertTrue(row.getText().contains("synthetic"), row.getText());
+        assertTrue(row.getText().contains("s CPU"), "the cost columns: " + row.getText());
         assertEquals("th", browser.findElement(By.cssSelector("#runs thead th")).getTagName());
         screenshot("02-runs-table");
     }
@@ -183,7 +184,17 @@ class ConsoleBrowserTest {
         assertTrue(best instanceof Number n && n.intValue() >= 1 && n.intValue() <= epochs, "best epoch " + best);
         assertTrue(browser.findElement(By.id("gate")).getText().contains("beat-baseline"));
         assertFalse(browser.findElements(By.cssSelector("#timeline tbody tr[data-stage='train']")).isEmpty());
+        // run cost: the run's totals and each stage attempt's CPU time
+        String cost = browser.findElement(By.id("run-cost")).getText();
+        assertTrue(cost.contains("s CPU") && cost.contains("/s"), cost);
+        String train = browser.findElement(By.cssSelector("#timeline tbody tr[data-stage='train']")).getText();
+        assertTrue(train.contains("s CPU"), train);
         screenshot("03-run-page");
+        // the whole page in one picture (docs/img/console-run.png is one of these)
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 2000));
+        Thread.sleep(500);
+        screenshot("03-run-page-full");
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 800));
     }
 
     /** The first run's version is production; the second run gives the other one (promoted, or rejected). */

@@ -34,7 +34,9 @@
       ctx.setLineDash([]);
       ctx.fillStyle = '#7a4f00';
       ctx.font = (11 * r) + 'px sans-serif';
-      ctx.fillText('best epoch ' + best, x + 4 * r, u.bbox.top + 12 * r);
+      var label = 'best epoch ' + best, w = ctx.measureText(label).width;
+      var tx = x + 4 * r + w > u.bbox.left + u.bbox.width ? x - 4 * r - w : x + 4 * r;
+      ctx.fillText(label, tx, u.bbox.top + u.bbox.height - 6 * r);
       ctx.restore();
     }] } };
   }
@@ -54,7 +56,8 @@
       series: [{ label: 'epoch' }].concat(labels.map(function (label, i) {
         return { label: label, stroke: COLORS[i % COLORS.length], width: 2, points: { show: true, size: 6 }, spanGaps: true };
       })),
-      axes: [{ label: 'epoch' }, { size: 60 }],
+      axes: [{ label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] }, { size: 60 }],
+      legend: { live: false },
       plugins: [bestMarker(best)]
     };
     var plot = new uPlot(opts, data, el);
@@ -143,6 +146,12 @@
         bar.title = s.name + ' attempt ' + s.attempt + ': ' + s.status + ', ' + s.duration;
       }
       tr.children[4].textContent = s.duration;
+      if (s.cpu !== undefined) {
+        tr.children[5].textContent = s.cpu;
+        tr.children[6].textContent = s.peakRss;
+        tr.children[7].textContent = s.peakHeap;
+        tr.children[8].textContent = s.samplesPerSecond;
+      }
     });
   }
 
