@@ -194,6 +194,12 @@ class ConsoleBrowserTest {
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 2000));
         Thread.sleep(500);
         screenshot("03-run-page-full");
+        // a narrow window: the page reflows (wide tables scroll inside their own box), nothing sticks out
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(480, 900));
+        Thread.sleep(500);
+        screenshot("03-run-page-narrow");
+        Object overflow = js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+        assertTrue(((Number) overflow).intValue() <= 1, "horizontal overflow at 480 px: " + overflow);
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 800));
     }
 
