@@ -18,6 +18,7 @@ final class Fmt {
     static String num(Double v) {
         if (v == null || v.isNaN()) return NONE;
         double a = Math.abs(v);
+        if (a >= 10 && a < 1e15 && v == Math.rint(v)) return String.format(Locale.ROOT, "%,d", v.longValue()); // counts
         if (a != 0 && (a < 1e-3 || a >= 1e6)) return String.format(Locale.ROOT, "%.3e", v);
         return String.format(Locale.ROOT, "%.4f", v);
     }

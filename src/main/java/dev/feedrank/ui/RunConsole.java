@@ -309,6 +309,8 @@ public class RunConsole {
                 return error(400, "Bad run id", "'" + r + "' is not a run id.");
             }
         }
+        // ticked on the runs table (newest first): the oldest run is the reference; typed ids keep their order
+        if (idsParam == null || idsParam.isBlank()) java.util.Collections.sort(ids);
         String idsText = String.join(", ", ids.stream().map(String::valueOf).toList());
         if (ids.size() < 2) {
             RunPages.ComparePage empty = new RunPages.ComparePage(List.of(), List.of(), List.of(), "[]", idsText,

@@ -35,7 +35,7 @@
       ctx.fillStyle = '#7a4f00';
       ctx.font = (11 * r) + 'px sans-serif';
       var label = 'best epoch ' + best, w = ctx.measureText(label).width;
-      var tx = x + 4 * r + w > u.bbox.left + u.bbox.width ? x - 4 * r - w : x + 4 * r;
+      var tx = x > u.bbox.left + u.bbox.width / 2 ? x - 4 * r - w : x + 4 * r; // away from the nearer edge
       ctx.fillText(label, tx, u.bbox.top + u.bbox.height - 6 * r);
       ctx.restore();
     }] } };
