@@ -290,14 +290,62 @@ public final class PureSvd {
         return out;
     }
 
-    /** Orthonormal basis (thin Q of a Householder QR, EJML) of the columns of the n x l row-major matrix. */
+    /**
+     * Orthonormal basis (thin Q of a Householder QR, EJML) of the columns of the n x l row-major matrix. EJML's QR
+     * refuses a matrix with a column that is exactly zero below the diagonal, which the power iterations produce when
+     * the train matrix has rank below {@code l} (small catalogues, items never seen in train): then
+     * {@link #orthonormalizeDeficient} completes the basis instead.
+     */
     static double[] orthonormalize(double[] a, int n, int l) {
+        double[] copy = a.clone(); // EJML decomposes in place
         DMatrixRMaj m = DMatrixRMaj.wrap(n, l, a);
         QRDecomposition<DMatrixRMaj> qr = DecompositionFactory_DDRM.qr(n, l);
         if (!qr.decompose(m)) {
-            throw new IllegalStateException("QR of a " + n + " x " + l + " matrix failed");
+            return orthonormalizeDeficient(copy, n, l);
         }
         return qr.getQ(null, true).data;
+    }
+
+    /**
+     * Modified Gram-Schmidt, twice per column; a column that is (numerically) in the span of the earlier ones is
+     * replaced by a seeded random direction orthogonal to them. The replaced directions lie in the null space of
+     * {@code X^T X} restricted to the span, so their Ritz values are 0 and they never reach the top factors ahead of a
+     * real one.
+     */
+    static double[] orthonormalizeDeficient(double[] a, int n, int l) {
+        double[] q = new double[n * l];
+        SplittableRandom random = new SplittableRandom(0x5eedL);
+        double[] v = new double[n];
+        for (int c = 0; c < l; c++) {
+            double original = 0;
+            for (int i = 0; i < n; i++) {
+                v[i] = a[i * l + c];
+                original += v[i] * v[i];
+            }
+            original = Math.sqrt(original);
+            for (int attempt = 0; ; attempt++) {
+                for (int pass = 0; pass < 2; pass++) {
+                    for (int p = 0; p < c; p++) {
+                        double dot = 0;
+                        for (int i = 0; i < n; i++) dot += q[i * l + p] * v[i];
+                        for (int i = 0; i < n; i++) v[i] -= dot * q[i * l + p];
+                    }
+                }
+                double norm = 0;
+                for (int i = 0; i < n; i++) norm += v[i] * v[i];
+                norm = Math.sqrt(norm);
+                if (norm > 1e-10 * Math.max(1.0, original)) {
+                    for (int i = 0; i < n; i++) q[i * l + c] = v[i] / norm;
+                    break;
+                }
+                if (attempt > 100) {
+                    throw new IllegalStateException("no orthonormal basis of " + l + " columns in " + n + " dimensions");
+                }
+                original = 1.0;
+                for (int i = 0; i < n; i++) v[i] = gaussian(random);
+            }
+        }
+        return q;
     }
 
     private static double gaussian(SplittableRandom random) {

@@ -75,4 +75,29 @@ class PureSvdTest {
         assertThrows(IllegalArgumentException.class, () -> svd.scorer(2, random(5, 31, 0.3, 9L)));
         assertThrows(IllegalArgumentException.class, () -> PureSvd.fit(x, 0, 2L));
     }
+
+    @Test
+    void rankDeficientMatricesFitAtFullWidth() {
+        // 40 users x 12 items of which 3 never occur and the rest repeat a few row patterns: rank(X) = 3 < 12 = l.
+        // The power iterations then hand QR linearly dependent columns (this failed with "QR of a 12 x 12 matrix
+        // failed" on a small synthetic run); the fit must still give an orthonormal basis and exact scores.
+        int[][] patterns = {{0, 1, 2}, {3, 4, 5, 6}, {7, 8}};
+        java.util.List<int[]> pairs = new java.util.ArrayList<>();
+        for (int u = 0; u < 40; u++) for (int j : patterns[u % 3]) pairs.add(new int[]{u, j});
+        UserItemMatrix x = UserItemMatrix.of(40, 12, pairs.stream().mapToInt(p -> p[0]).toArray(),
+                pairs.stream().mapToInt(p -> p[1]).toArray());
+        PureSvd svd = PureSvd.fit(x, 12, 10, 4, 1, 7L);
+        assertEquals(12, svd.rank());
+        double[] sv = svd.singularValues();
+        for (int c = 3; c < sv.length; c++) assertEquals(0.0, sv[c], 1e-6, "singular value " + c);
+        // rank 3 reproduces every row (the rows span exactly 3 directions)
+        float[] out = new float[12];
+        UserScorer scorer = svd.scorer(3, x);
+        for (int u = 0; u < x.rows(); u++) {
+            scorer.score(u, out);
+            for (int j = 0; j < 12; j++) {
+                assertEquals(x.contains(u, j) ? 1.0 : 0.0, out[j], 1e-4, "user " + u + " item " + j);
+            }
+        }
+    }
 }
