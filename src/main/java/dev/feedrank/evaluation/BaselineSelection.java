@@ -69,18 +69,39 @@ public final class BaselineSelection {
         if (k < 1) {
             throw new IllegalArgumentException("k must be >= 1: " + k);
         }
-        float[] scores = new float[items];
         double sum = 0;
         int counted = 0;
-        for (int j = 0; j < users.length; j++) {
-            BitSet rel = relevant[j];
-            if (rel == null || rel.isEmpty()) {
-                continue;
+        if (scorer instanceof FactorScorer f && f.items() == items) {
+            // the users with a relevant item, ranked in blocks in the engine
+            int n = 0;
+            for (BitSet rel : relevant) if (rel != null && !rel.isEmpty()) n++;
+            int[] judged = new int[n];
+            BitSet[] ex = exclude == null ? null : new BitSet[n];
+            BitSet[] rels = new BitSet[n];
+            for (int j = 0, p = 0; j < users.length; j++) {
+                if (relevant[j] == null || relevant[j].isEmpty()) continue;
+                judged[p] = users[j];
+                rels[p] = relevant[j];
+                if (ex != null) ex[p] = exclude[j];
+                p++;
             }
-            scorer.score(users[j], scores);
-            int[] ranked = TopK.topK(scores, k, exclude == null ? null : exclude[j]);
-            sum += RankingMetrics.ndcg(ranked, rel, k);
-            counted++;
+            int[][] ranked = f.topK(judged, ex, k);
+            for (int p = 0; p < n; p++) {
+                sum += RankingMetrics.ndcg(ranked[p], rels[p], k);
+                counted++;
+            }
+        } else {
+            float[] scores = new float[items];
+            for (int j = 0; j < users.length; j++) {
+                BitSet rel = relevant[j];
+                if (rel == null || rel.isEmpty()) {
+                    continue;
+                }
+                scorer.score(users[j], scores);
+                int[] ranked = TopK.topK(scores, k, exclude == null ? null : exclude[j]);
+                sum += RankingMetrics.ndcg(ranked, rel, k);
+                counted++;
+            }
         }
         if (counted == 0) {
             throw new IllegalArgumentException("no user with a relevant item: ndcg is undefined");

@@ -12,7 +12,8 @@ import org.ejml.interfaces.decomposition.QRDecomposition;
  * PureSVD (Cremonesi, Koren and Turrin, RecSys 2010): the truncated SVD {@code X ~ U S Q^T} of the binary
  * users x items training matrix; the scores of user {@code u} are {@code r_u Q Q^T}, with {@code r_u} the user's
  * (binary) row. Scoring is {@code z = sum of the rows of Q of the user's items} (length {@code rank}), then
- * {@code scores = Q z}: {@code O(|r_u| rank + items rank)} per user.
+ * {@code scores = Q z}: {@code O(|r_u| rank + items rank)} per user; ranking many users stacks their {@code z}
+ * and multiplies by {@code Q^T} in the engine, in double precision, in blocks of users ({@link FactorScorer}).
  *
  * <p>Fit: randomized subspace iteration (Halko, Martinsson and Tropp 2011, algorithm 4.4 applied to
  * {@code X^T X}) with {@code l = maxRank + oversample} columns: {@code Z = orth(Omega)} (Gaussian, seeded), then
@@ -190,7 +191,7 @@ public final class PureSvd {
         }
         final int stride = this.rank;
         final float[] factors = q;
-        return (user, out) -> {
+        UserScorer perUser = (user, out) -> {
             if (out.length < items) {
                 throw new IllegalArgumentException("out has " + out.length + " < " + items + " entries");
             }
@@ -211,6 +212,22 @@ public final class PureSvd {
                 out[j] = (float) s;
             }
         };
+        float[] itemFactors = factors;
+        if (rank < stride) {
+            itemFactors = new float[items * rank];
+            for (int j = 0; j < items; j++) System.arraycopy(factors, j * stride, itemFactors, j * rank, rank);
+        }
+        // batched ranking: z_u (in double, as above) times Q_rank^T in float64, rounded to float like the loop above
+        return new FactorScorer(items, rank, itemFactors, true, (user, z, off) -> {
+            java.util.Arrays.fill(z, off, off + rank, 0.0);
+            int[] idx = history.indices();
+            for (int p = history.start(user), end = history.end(user); p < end; p++) {
+                int fo = idx[p] * stride;
+                for (int c = 0; c < rank; c++) {
+                    z[off + c] += factors[fo + c];
+                }
+            }
+        }, perUser);
     }
 
     /** {@code X^T X Z} for {@code Z} items x l (row-major), over the CSR rows, split by users over threads. */

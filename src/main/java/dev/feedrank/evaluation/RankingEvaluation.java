@@ -202,13 +202,18 @@ public final class RankingEvaluation {
         return rank(embeddingScorer(userEmb, itemEmb, d, scorer), 0).metrics().means();
     }
 
-    /** A scorer over precomputed embeddings. */
-    public static UserScorer embeddingScorer(float[] userEmb, float[] itemEmb, int d, EmbeddingScores.Task scorer) {
+    /**
+     * A scorer over precomputed embeddings: ranked in blocks of users by matrix multiplies in the engine
+     * ({@link FactorScorer}: the user embedding, or a multi-task head's item query, times the item embeddings);
+     * {@link UserScorer#score} is the per-user logit ({@link EmbeddingScores.Task#logit}).
+     */
+    public static FactorScorer embeddingScorer(float[] userEmb, float[] itemEmb, int d, EmbeddingScores.Task scorer) {
         int n = itemEmb.length / d;
-        return (u, out) -> {
+        UserScorer perUser = (u, out) -> {
             int uo = u * d;
             for (int i = 0; i < n; i++) out[i] = scorer.logit(userEmb, uo, itemEmb, i * d);
         };
+        return new FactorScorer(n, d, itemEmb, false, (u, out, off) -> scorer.query(userEmb, u * d, out, off), perUser);
     }
 
     /** What one ranking produced: the metrics accumulator (per-user values in user order) and each user's top lists. */
@@ -216,18 +221,26 @@ public final class RankingEvaluation {
     }
 
     /**
-     * Ranks every judged user's items with {@code scorer}.
+     * Ranks every judged user's items with {@code scorer}: a {@link FactorScorer} in blocks of users in the engine,
+     * any other scorer user by user ({@link UserScorer#score} and {@link TopK}); both break ties by lower item index.
      *
      * @param keepTop how many top items per user to keep in {@link Ranked#top()} (0: none)
      */
     public Ranked rank(UserScorer scorer, int keepTop) {
         RankingMetrics.Accumulator acc = new RankingMetrics.Accumulator(ks);
-        float[] scores = new float[items];
         int k = Math.max(acc.maxK(), keepTop);
         int[][] top = new int[keepTop > 0 ? users.length : 0][];
+        int[][] batched = scorer instanceof FactorScorer f ? f.topK(users, history, k) : null;
+        float[] scores = batched == null ? new float[items] : null;
         for (int j = 0; j < users.length; j++) {
-            scorer.score(users[j], scores);
-            int[] ranked = TopK.topK(scores, k, history[j]);
+            int[] ranked;
+            if (batched != null) {
+                ranked = batched[j];
+                batched[j] = null;
+            } else {
+                scorer.score(users[j], scores);
+                ranked = TopK.topK(scores, k, history[j]);
+            }
             acc.add(users[j], ranked.length > acc.maxK() ? Arrays.copyOf(ranked, acc.maxK()) : ranked, relevant[j]);
             if (keepTop > 0) top[j] = ranked.length > keepTop ? Arrays.copyOf(ranked, keepTop) : ranked;
         }

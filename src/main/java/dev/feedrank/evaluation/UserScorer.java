@@ -19,7 +19,8 @@ public interface UserScorer {
     void score(int user, float[] out);
 
     /**
-     * Top-{@code k} items of each user, best first (via {@link TopK}, ties by lower index).
+     * Top-{@code k} items of each user, best first (via {@link TopK}, ties by lower index; a {@link FactorScorer}
+     * ranks in blocks of users in the engine).
      *
      * @param users   row indices to rank
      * @param exclude per position in {@code users}, items never returned (e.g. the training history); the array or
@@ -32,6 +33,7 @@ public interface UserScorer {
             throw new IllegalArgumentException("exclude has " + exclude.length + " entries for " + users.length
                     + " users");
         }
+        if (scorer instanceof FactorScorer f && f.items() == items) return f.topK(users, exclude, k);
         float[] scores = new float[items];
         int[][] out = new int[users.length][];
         for (int j = 0; j < users.length; j++) {

@@ -55,6 +55,19 @@ public final class EmbeddingScores {
             return head < 0 ? dot(u, uo, it, io, d) : heads.logit(head, u, uo, it, io);
         }
 
+        /**
+         * The vector whose inner product with an item embedding ranks the items as {@link #logit} does for the
+         * user embedding at {@code u[uo..uo+d)}: the user embedding itself, or the head's item query
+         * ({@link TaskHeads#itemQuery}; the logit adds a per-user constant). Written to {@code out[off..off+d)}.
+         */
+        public void query(float[] u, int uo, double[] out, int off) {
+            if (head < 0) {
+                for (int k = 0; k < d; k++) out[off + k] = u[uo + k];
+            } else {
+                heads.itemQuery(head, u, uo, out, off);
+            }
+        }
+
         public float[] probabilities(float[] userEmb, float[] itemEmb, Examples examples) {
             float[] out = new float[examples.size()];
             for (int i = 0; i < out.length; i++) {

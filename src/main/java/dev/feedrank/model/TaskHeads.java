@@ -37,4 +37,20 @@ public record TaskHeads(List<String> tasks, String input, int embeddingDim, floa
         }
         return s;
     }
+
+    /**
+     * Head {@code t}'s logit as an inner product with the item, for ranking many items at once: the head is linear,
+     * {@code w_user . u + w_item . i (+ w_product . (u * i)) + b = (w_item + w_product * u) . i + (w_user . u + b)},
+     * so {@code out[off..off+d)} gets the query {@code w_item + w_product * u} ({@code w_item} alone with
+     * {@code concat}); the rest is a per-user constant that does not change the user's ranking of the items
+     * (the reduction of {@code ann.ClickQuery}).
+     */
+    public void itemQuery(int t, float[] u, int uo, double[] out, int off) {
+        int d = embeddingDim;
+        int w = t * width(input, d);
+        boolean product = !"concat".equals(input);
+        for (int k = 0; k < d; k++) {
+            out[off + k] = product ? weight[w + d + k] + weight[w + 2 * d + k] * u[uo + k] : weight[w + d + k];
+        }
+    }
 }
