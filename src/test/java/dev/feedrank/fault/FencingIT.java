@@ -112,10 +112,11 @@ class FencingIT {
             }
         }
         System.out.println("fencing: stage attempts " + attempts);
-        assertEquals(Map.of("prepare-data", 1, "validate-data", 1, "train", 1, "evaluate", 1, "gate", 1, "export", 1), succeeded,
+        assertEquals(Map.of("prepare-data", 1, "validate-data", 1, "train", 1, "evaluate", 1, "gate", 1, "export", 1, "publish", 1), succeeded,
                 "exactly one succeeded attempt per stage: " + attempts);
         assertEquals(List.of("prepare-data:1:SUCCEEDED:token1", "validate-data:1:SUCCEEDED:token1", "train:1:FAILED:token1",
-                "train:2:SUCCEEDED:token2", "evaluate:1:SUCCEEDED:token2", "gate:1:SUCCEEDED:token2", "export:1:SUCCEEDED:token2"),
+                "train:2:SUCCEEDED:token2", "evaluate:1:SUCCEEDED:token2", "gate:1:SUCCEEDED:token2", "export:1:SUCCEEDED:token2",
+                "publish:1:SUCCEEDED:token2"),
                 attempts, "A recorded nothing after B's acquisition");
         assertEquals("SUCCEEDED", scalar("select status from pipeline_run where id = 1"));
         assertEquals("1", scalar("select count(*) from model_version"));
