@@ -314,11 +314,11 @@ public final class PureSvd {
      * {@link #orthonormalizeDeficient} completes the basis instead.
      */
     static double[] orthonormalize(double[] a, int n, int l) {
-        double[] copy = a.clone(); // EJML decomposes in place
-        DMatrixRMaj m = DMatrixRMaj.wrap(n, l, a);
         QRDecomposition<DMatrixRMaj> qr = DecompositionFactory_DDRM.qr(n, l);
-        if (!qr.decompose(m)) {
-            return orthonormalizeDeficient(copy, n, l);
+        // the column Householder QR copies its input (inputModified() is false): no copy kept for the fallback then
+        double[] input = qr.inputModified() ? a.clone() : a;
+        if (!qr.decompose(DMatrixRMaj.wrap(n, l, a))) {
+            return orthonormalizeDeficient(input, n, l);
         }
         return qr.getQ(null, true).data;
     }
