@@ -38,12 +38,12 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response registry(RegistryException e) {
-        return error(ModelResource.status(e), e.getMessage());
+        return error(status(e), e.getMessage());
     }
 
     @ServerExceptionMapper
     public Response runState(RunStateException e) {
-        return error(e.notFound() ? 404 : 409, e.getMessage());
+        return error(status(e), e.getMessage());
     }
 
     @ServerExceptionMapper
@@ -62,6 +62,21 @@ public class ErrorMappers {
         return Response.status(500).type(MediaType.APPLICATION_JSON)
                 .entity(Map.of("status", 500, "error", "internal error", "message", "internal error", "errorId", errorId))
                 .build();
+    }
+
+    /** The HTTP status of a refused registry request, for {@code /api} and the console alike. */
+    public static int status(RegistryException e) {
+        return switch (e.kind()) {
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case INVALID -> 400;
+            case UNAVAILABLE -> 503;
+        };
+    }
+
+    /** The HTTP status of a refused run request (cancel, resume): 404 unknown run, 409 wrong state. */
+    public static int status(RunStateException e) {
+        return e.notFound() ? 404 : 409;
     }
 
     static Response error(int status, String message) {

@@ -5,7 +5,6 @@ import dev.feedrank.persistence.ModelVersionEntity;
 import dev.feedrank.registry.BundleRecommender;
 import dev.feedrank.registry.ModelRegistry;
 import dev.feedrank.registry.ModelRegistry.AliasMove;
-import dev.feedrank.registry.RegistryException;
 import dev.feedrank.storage.ObjectStorage;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.ws.rs.BadRequestException;
@@ -198,14 +197,5 @@ public class ModelResource {
         List<String> aliases = ModelAliasEntity.<ModelAliasEntity>list("version", v.version).stream().map(a -> a.alias).sorted().toList();
         return new ModelVersionView(v.version, v.runId, v.status, v.bundlePrefix, v.dataHash, v.gatePassed, v.createdAt,
                 aliases, ModelRegistry.testMetrics(v.runId), v.statusChangedAt, v.statusChangedBy, v.statusReason);
-    }
-
-    static int status(RegistryException e) {
-        return switch (e.kind()) {
-            case NOT_FOUND -> 404;
-            case CONFLICT -> 409;
-            case INVALID -> 400;
-            case UNAVAILABLE -> 503;
-        };
     }
 }

@@ -9,6 +9,7 @@ import dev.feedrank.registry.BundleFiles;
 import dev.feedrank.registry.ModelRegistry;
 import dev.feedrank.registry.ModelRegistry.AliasMove;
 import dev.feedrank.registry.RegistryException;
+import dev.feedrank.rest.ErrorMappers;
 import dev.feedrank.rest.Reasons;
 import dev.feedrank.storage.ObjectStorage;
 import dev.feedrank.ui.UiSession.Chrome;
@@ -100,16 +101,6 @@ public class RegistryConsole {
     @Inject
     UiSession session;
 
-    /** The status {@code /api} answers for a refused registry request. */
-    static int status(RegistryException e) {
-        return switch (e.kind()) {
-            case NOT_FOUND -> 404;
-            case CONFLICT -> 409;
-            case INVALID -> 400;
-            case UNAVAILABLE -> 503;
-        };
-    }
-
     private Response error(int status, String title, String message) {
         return RunConsole.html(status, RunConsole.Templates.error(session.chrome(""), title, message));
     }
@@ -180,7 +171,7 @@ public class RegistryConsole {
             return Response.seeOther(URI.create("/ui/aliases/" + RunConsole.enc(move.alias()) + "?notice="
                     + RunConsole.enc("Promoted " + version + " to " + move.alias() + (move.forced() ? " (forced)" : "") + "."))).build();
         } catch (RegistryException e) {
-            return modelPage(version, status(e), null, e.getMessage(), reason, alias);
+            return modelPage(version, ErrorMappers.status(e), null, e.getMessage(), reason, alias);
         } catch (WebApplicationException e) {
             return modelPage(version, e.getResponse().getStatus(), null, e.getMessage(), "", alias);
         }
@@ -196,7 +187,7 @@ public class RegistryConsole {
             registry.archive(version, session.who(), reason == null ? null : Reasons.check(reason));
             return Response.seeOther(URI.create("/ui/models/" + RunConsole.enc(version) + "?notice=" + RunConsole.enc("Archived."))).build();
         } catch (RegistryException e) {
-            return modelPage(version, status(e), null, e.getMessage(), "", null);
+            return modelPage(version, ErrorMappers.status(e), null, e.getMessage(), "", null);
         } catch (WebApplicationException e) {
             return modelPage(version, e.getResponse().getStatus(), null, e.getMessage(), "", null);
         }
@@ -239,7 +230,7 @@ public class RegistryConsole {
             return Response.seeOther(URI.create("/ui/aliases/" + RunConsole.enc(alias) + "?notice="
                     + RunConsole.enc("Rolled back to " + move.to() + "."))).build();
         } catch (RegistryException e) {
-            return aliasPage(alias, status(e), null, e.getMessage(), reason);
+            return aliasPage(alias, ErrorMappers.status(e), null, e.getMessage(), reason);
         } catch (WebApplicationException e) {
             return aliasPage(alias, e.getResponse().getStatus(), null, e.getMessage(), "");
         }

@@ -5,6 +5,7 @@ import dev.feedrank.config.FeedrankConfig;
 import dev.feedrank.config.RunConfigFactory;
 import dev.feedrank.orchestration.RunLauncher;
 import dev.feedrank.orchestration.RunStateException;
+import dev.feedrank.rest.ErrorMappers;
 import dev.feedrank.orchestration.RunStatus;
 import dev.feedrank.orchestration.RunSummary;
 import dev.feedrank.orchestration.Trigger;
@@ -217,7 +218,7 @@ public class RunConsole {
         try {
             launcher.cancel(id, session.who());
         } catch (RunStateException e) {
-            return runPage(id, e.notFound() ? 404 : 409, null, e.getMessage());
+            return runPage(id, ErrorMappers.status(e), null, e.getMessage());
         }
         return Response.seeOther(URI.create("/ui/runs/" + id + "?notice=" + enc("Cancel requested."))).build();
     }
@@ -230,7 +231,7 @@ public class RunConsole {
         try {
             launcher.resume(id, false);
         } catch (RunStateException e) {
-            return runPage(id, e.notFound() ? 404 : 409, null, e.getMessage());
+            return runPage(id, ErrorMappers.status(e), null, e.getMessage());
         }
         LOG.infof("run %d resumed from the console by %s", id, session.who());
         return Response.seeOther(URI.create("/ui/runs/" + id + "?notice=" + enc("Resumed."))).build();
