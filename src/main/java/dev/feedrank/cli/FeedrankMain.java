@@ -21,6 +21,7 @@ public class FeedrankMain {
     public static void main(String... args) {
         DjlRuntime.ensureOffline();
         LaunchArgs launch = LaunchArgs.scan(args);
+        if (launch.command().equals("stage")) loadStageProperties();
         // one spelling per key (map keys unquoted unless they contain a dot), as in application.properties and per-run
         // overrides: two spellings of one map key make SmallRye refuse the other as unmapped
         launch.sets().forEach((k, v) -> System.setProperty(
@@ -44,6 +45,26 @@ public class FeedrankMain {
             startLocalServices();
         }
         Quarkus.run(Cli.class, args);
+    }
+
+    /**
+     * A stage worker started by the process executor gets its orchestrator's configuration (its {@code --set} values,
+     * local mode's endpoints) from a properties file named by {@code FEEDRANK_STAGE_PROPERTIES}; values given to this
+     * JVM directly win.
+     */
+    private static void loadStageProperties() {
+        String file = System.getenv(dev.feedrank.orchestration.ProcessStageExecutor.PROPERTIES_ENV);
+        if (file == null || file.isBlank()) return;
+        java.util.Properties p = new java.util.Properties();
+        try (var in = java.nio.file.Files.newInputStream(Path.of(file))) {
+            p.load(in);
+        } catch (java.io.IOException e) {
+            System.err.println("feedrank stage: cannot read the orchestrator's configuration " + file + ": " + e.getMessage());
+            System.exit(2);
+        }
+        p.stringPropertyNames().forEach(k -> {
+            if (System.getProperty(k) == null) System.setProperty(k, p.getProperty(k));
+        });
     }
 
     /** Local mode lives in an optional part of the build (the {@code local} Maven profile), loaded by name. */

@@ -565,6 +565,32 @@ public interface FeedrankConfig {
         @WithName("timeout-seconds-of")
         Map<String, Long> timeoutSecondsOf();
 
+        /**
+         * Where each stage attempt executes: {@code in-process} (this JVM; the default), {@code process} (a child JVM
+         * per attempt, {@code feedrank stage RUN_ID STAGE ATTEMPT}) or {@code kubernetes} (a Job per attempt).
+         */
+        @WithName("executor")
+        @WithDefault("in-process")
+        String executor();
+
+        /** The {@code process} executor. */
+        @WithName("process")
+        Process process();
+
+        interface Process {
+            /**
+             * The worker's program, e.g. {@code /app/bin/feedrank} or {@code java,-Xmx3g,-jar,/app/quarkus-run.jar}
+             * (comma-separated); the arguments {@code stage RUN_ID STAGE ATTEMPT} are appended. Default: this JVM's
+             * java binary, its JVM options and its jar (or class path and main class).
+             */
+            @WithName("command")
+            java.util.Optional<List<String>> command();
+
+            /** JVM options appended to the default command (e.g. {@code -Xmx3g}); ignored with {@code command}. */
+            @WithName("java-options")
+            java.util.Optional<List<String>> javaOptions();
+        }
+
         default int maxAttemptsOf(String stage) {
             return Math.max(1, maxAttemptsOf().getOrDefault(stage, maxAttempts()));
         }

@@ -41,19 +41,32 @@ public class PipelineRunner {
     private static final Logger LOG = Logger.getLogger(PipelineRunner.class);
 
     private final List<Stage> stages;
+    private final Map<String, StageExecutor> executors = new LinkedHashMap<>();
     private final RunStore store;
     private final MeterRegistry meters;
     private final String owner = ProcessIdentity.id();
     private final ResourceMeter resourceMeter = new ResourceMeter();
 
-    public PipelineRunner(Instance<Stage> stages, RunStore store, MeterRegistry meters) {
+    public PipelineRunner(Instance<Stage> stages, Instance<StageExecutor> executors, RunStore store, MeterRegistry meters) {
         this.stages = stages.stream().sorted(Comparator.comparingInt(Stage::order)).toList();
+        executors.forEach(e -> this.executors.put(e.name(), e));
         this.store = store;
         this.meters = meters;
     }
 
     public List<String> stageNames() {
         return stages.stream().map(Stage::name).toList();
+    }
+
+    /** The executor {@code stages.executor} names; an unknown name is refused before a run is recorded. */
+    public StageExecutor executor(FeedrankConfig config) {
+        String name = config.stages().executor().trim().toLowerCase(Locale.ROOT);
+        StageExecutor e = executors.get(name);
+        if (e == null) {
+            throw new IllegalArgumentException("stages.executor must be one of " + executors.keySet() + ", got '"
+                    + config.stages().executor() + "'");
+        }
+        return e;
     }
 
     /**
@@ -66,8 +79,10 @@ public class PipelineRunner {
         String pipeline = config.runs().pipeline();
         int leaseTtl = config.runs().staleAfterSeconds();
         RunStore.Fence fence = new RunStore.Fence(pipeline, runId, control.fencingToken());
+        StageExecutor stageExecutor = executor(config);
         store.markRunning(runId, owner);
         Context ctx = new Context(runId, dataset, config, control, fence);
+        ctx.executor = stageExecutor;
         ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, r -> {
             Thread t = new Thread(r, "run-" + runId + "-heartbeat");
             t.setDaemon(true);
@@ -78,8 +93,8 @@ public class PipelineRunner {
                 config.runs().heartbeatSeconds(), config.runs().heartbeatSeconds(), TimeUnit.SECONDS);
         Timer.Sample runTimer = Timer.start(meters);
         try {
-            LOG.infof("run %d: starting on dataset %s (stages %s%s)", runId, dataset, stageNames(),
-                    completed.isEmpty() ? "" : "; resuming, completed: " + completed.keySet());
+            LOG.infof("run %d: starting on dataset %s (stages %s%s; executor %s)", runId, dataset, stageNames(),
+                    completed.isEmpty() ? "" : "; resuming, completed: " + completed.keySet(), ctx.executor.name());
             for (Stage stage : stages) {
                 Map<String, String> reused = completed.get(stage.name());
                 if (reused != null) {
@@ -159,11 +174,13 @@ public class PipelineRunner {
         for (int attempt = 1; ; attempt++) {
             ctx.currentOutputs = new LinkedHashMap<>();
             ctx.currentStage = stage.name();
-            ctx.stageExecutionId = store.startStage(ctx.fence, stage.name());
+            StageExecutor executor = ctx.executor;
+            ctx.stageExecutionId = store.startStage(ctx.fence, stage.name(), executor.name());
             ctx.throughput = null;
             Timer.Sample sample = Timer.start(meters);
             long t0 = System.nanoTime();
-            ResourceMeter.Measurement measurement = resourceMeter.start();
+            // a remote worker measures and records its own cost; this JVM only waits
+            ResourceMeter.Measurement measurement = executor.remote() ? null : resourceMeter.start();
             Thread runThread = Thread.currentThread();
             ScheduledFuture<?> watchdog = timeoutSeconds <= 0 ? null : timers.schedule(() -> {
                 LOG.errorf("run %d: stage %s exceeded its timeout of %d s; stopping it", runId, stage.name(), timeoutSeconds);
@@ -172,7 +189,9 @@ public class PipelineRunner {
             }, timeoutSeconds, TimeUnit.SECONDS);
             Throwable failure = null;
             try {
-                stage.execute(ctx);
+                int number = executor.remote() ? store.attempt(ctx.stageExecutionId).orElseThrow().attempt() : attempt;
+                executor.execute(stage, new StageAttempt(runId, ctx.fence.pipeline(), stage.name(), number,
+                        ctx.stageExecutionId, ctx.fence.token(), timeoutSeconds), ctx, control);
             } catch (Throwable e) {
                 failure = e;
             } finally {
@@ -181,8 +200,8 @@ public class PipelineRunner {
             }
             // before the attempt's end is written, so an ended row always shows its cost; on the attempt's own row,
             // unfenced: a superseded attempt still records what it consumed
-            StageCost cost = measurement.stop().withSamplesPerSecond(ctx.throughput);
-            recordCost(ctx, stage, cost);
+            StageCost cost = measurement == null ? null : measurement.stop().withSamplesPerSecond(ctx.throughput);
+            if (cost != null) recordCost(ctx, stage, cost);
             if (control.stopRequested() && (failure != null || RunControl.TIMEOUT.equals(control.reason()))) {
                 sample.stop(meters.timer("feedrank.stage.duration", "stage", stage.name(), "status", "STOPPED"));
                 return stopped(ctx, stage, failure, runTimer);
@@ -234,6 +253,7 @@ public class PipelineRunner {
     }
 
     static String describe(StageCost c) {
+        if (c == null) return "cost recorded by its worker";
         StringBuilder sb = new StringBuilder();
         sb.append("CPU ").append(c.cpuMs() == null ? "-" : String.format(Locale.ROOT, "%.1f s", c.cpuMs() / 1000.0));
         sb.append(", peak RSS ").append(c.peakRssBytes() == null ? "-" : (c.peakRssBytes() >> 20) + " MB");
@@ -339,6 +359,7 @@ public class PipelineRunner {
         private long stageExecutionId;
         private String outcome;
         private String modelVersion;
+        private StageExecutor executor;
         /** The current attempt's training throughput, if its stage reported one. */
         private Double throughput;
 

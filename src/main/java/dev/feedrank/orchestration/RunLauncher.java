@@ -241,6 +241,7 @@ public class RunLauncher {
         if (!policy.equals("forbid") && !policy.equals("replace")) {
             throw new IllegalArgumentException("runs.concurrency-policy must be forbid or replace, got '" + policy + "'");
         }
+        runner.executor(config.config()); // stages.executor must name an executor
         String ds = dataset == null || dataset.isBlank() ? config.config().dataset() : dataset;
         RunConfigFactory.checkDataset(ds, config.config()); // data.allowed-locations: refused before a run is recorded
         long id = store.createRun(config.config().runs().pipeline(), trigger, ds, snapshot(config), RunStatus.QUEUED, null);
@@ -249,6 +250,11 @@ public class RunLauncher {
 
     /** The run's own configuration again: its stored snapshot (secrets, stored masked, come from the process). */
     private FeedrankConfig configFromSnapshot(RunStore.StoredRun run) {
+        return configFromSnapshot(run, configs, json);
+    }
+
+    /** A stored run's configuration: its snapshot over this process's configuration (secrets come from the process). */
+    static FeedrankConfig configFromSnapshot(RunStore.StoredRun run, RunConfigFactory configs, ObjectMapper json) {
         Map<String, String> values = new LinkedHashMap<>();
         try {
             Map<String, String> stored = json.readValue(run.configSnapshot(), new TypeReference<LinkedHashMap<String, String>>() { });

@@ -24,6 +24,35 @@ public interface RunStore {
     /** Starts a new attempt of a stage under the fence (its token is recorded); returns the stage execution's id. */
     long startStage(Fence fence, String stage);
 
+    /** {@link #startStage(Fence, String)} recording the executor the attempt runs on ({@link StageExecutor#name()}). */
+    long startStage(Fence fence, String stage, String executor);
+
+    /** A stage attempt's row as executors and workers see it. */
+    record AttemptRow(long id, long runId, String stage, int attempt, String status, Long fencingToken, String executor,
+                      String worker, Long workerPid, String jobName) {
+    }
+
+    Optional<AttemptRow> attempt(long stageExecutionId);
+
+    Optional<AttemptRow> attempt(long runId, String stage, int attempt);
+
+    /** The JVM executing the attempt ({@code host:pid}); written by the worker when it starts. */
+    void attemptWorker(long stageExecutionId, String worker, long pid);
+
+    /** The Kubernetes Job executing the attempt (kubernetes executor), for re-attaching after a restart. */
+    void attemptJob(long stageExecutionId, String jobName);
+
+    /**
+     * Moves a RUNNING attempt to a new execution's fencing token: a resumed run re-attaching to a worker that still
+     * runs (a Kubernetes Job) adopts it, and the worker's fence checks (which read the token from its row) follow.
+     */
+    void refenceAttempt(long stageExecutionId, long fencingToken);
+
+    /** Records a remote worker's result on its attempt's row (unfenced, its own row; the status is the runner's). */
+    void attemptResult(long stageExecutionId, AttemptResult result);
+
+    Optional<AttemptResult> attemptResult(long stageExecutionId);
+
     /**
      * Ends a stage attempt as SUCCEEDED, in one transaction with a check of the attempt's fencing token against the
      * lease: a superseded execution's success is refused with {@link FencedException}.

@@ -18,6 +18,7 @@ public final class TransientErrors {
     }
 
     public static boolean isTransient(Throwable error) {
+        if (error instanceof RemoteStageException remote) return remote.isTransient();
         boolean transientCause = false;
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof NonRetryable || t instanceof IllegalArgumentException

@@ -146,6 +146,11 @@ public class PostgresRunStore implements RunStore {
 
     @Override
     public long startStage(Fence fence, String stage) {
+        return startStage(fence, stage, null);
+    }
+
+    @Override
+    public long startStage(Fence fence, String stage, String executor) {
         long runId = fence.runId();
         return insertTx(() -> {
             Integer last = StageExecutionEntity.getEntityManager()
@@ -158,9 +163,65 @@ public class PostgresRunStore implements RunStore {
             e.attempt = last == null ? 1 : last + 1;
             e.status = "RUNNING";
             e.startedAt = Instant.now();
+            e.executor = executor;
             e.persist();
             return e.id;
         });
+    }
+
+    @Override
+    public Optional<AttemptRow> attempt(long id) {
+        return inTx(() -> Optional.ofNullable(StageExecutionEntity.<StageExecutionEntity>findById(id)).map(PostgresRunStore::row));
+    }
+
+    @Override
+    public Optional<AttemptRow> attempt(long runId, String stage, int attempt) {
+        return inTx(() -> StageExecutionEntity.<StageExecutionEntity>find("runId = ?1 and stage = ?2 and attempt = ?3",
+                runId, stage, attempt).firstResultOptional().map(PostgresRunStore::row));
+    }
+
+    private static AttemptRow row(StageExecutionEntity e) {
+        return new AttemptRow(e.id, e.runId, e.stage, e.attempt, e.status, e.fencingToken, e.executor, e.worker, e.workerPid, e.jobName);
+    }
+
+    @Override
+    public void attemptWorker(long id, String worker, long pid) {
+        inTxRun(() -> StageExecutionEntity.update("worker = ?1, workerPid = ?2 where id = ?3", worker, pid, id));
+    }
+
+    @Override
+    public void attemptJob(long id, String jobName) {
+        inTxRun(() -> StageExecutionEntity.update("jobName = ?1 where id = ?2", jobName, id));
+    }
+
+    @Override
+    public void refenceAttempt(long id, long fencingToken) {
+        inTxRun(() -> StageExecutionEntity.update("fencingToken = ?1 where id = ?2 and status = 'RUNNING'", fencingToken, id));
+    }
+
+    @Override
+    public void attemptResult(long id, dev.feedrank.orchestration.AttemptResult result) {
+        String text;
+        try {
+            text = json.writeValueAsString(result);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        inTxRun(() -> StageExecutionEntity.update("result = ?1 where id = ?2", text, id));
+    }
+
+    @Override
+    public Optional<dev.feedrank.orchestration.AttemptResult> attemptResult(long id) {
+        String text = inTx(() -> {
+            StageExecutionEntity e = StageExecutionEntity.findById(id);
+            return e == null ? null : e.result;
+        });
+        if (text == null) return Optional.empty();
+        try {
+            return Optional.of(json.readValue(text, dev.feedrank.orchestration.AttemptResult.class));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stage attempt " + id + " has an unreadable result: " + e.getOriginalMessage(), e);
+        }
     }
 
     @Override

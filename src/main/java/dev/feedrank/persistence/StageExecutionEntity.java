@@ -37,4 +37,14 @@ public class StageExecutionEntity extends PanacheEntityBase {
     public Long peakHeapBytes;
     @Column(name = "samples_per_second")
     public Double samplesPerSecond;
+    /** in-process | process | kubernetes (V9). */
+    public String executor;
+    /** host:pid of the JVM that executed the attempt. */
+    public String worker;
+    @Column(name = "worker_pid")
+    public Long workerPid;
+    /** A remote worker's {@code AttemptResult} as JSON. */
+    public String result;
+    @Column(name = "job_name")
+    public String jobName;
 }
