@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 @Dependent
 @Unremovable
 @Command(name = "feedrank", mixinStandardHelpOptions = true, subcommands = {ServeCommand.class, RunCommand.class, RegistryCommands.ModelsCommand.class,
-        RegistryCommands.PromoteCommand.class, RegistryCommands.RollbackCommand.class, ResumeCommand.class, StageCommand.class},
+        RegistryCommands.PromoteCommand.class, RegistryCommands.RollbackCommand.class, ResumeCommand.class, CancelCommand.class, StageCommand.class},
         description = "Scheduled retraining of two-tower feed-ranking models.")
 public class FeedrankCommand implements Callable<Integer> {
 

@@ -49,7 +49,7 @@ public class FeedrankMain {
 
     /**
      * A stage worker started by the process executor gets its orchestrator's configuration (its {@code --set} values,
-     * local mode's endpoints) from a properties file named by {@code FEEDRANK_STAGE_PROPERTIES}; values given to this
+     * local mode's endpoints) from a properties file named by {@code STAGE_WORKER_PROPERTIES} (not under {@code FEEDRANK_}: every such variable is configuration); values given to this
      * JVM directly win.
      */
     private static void loadStageProperties() {

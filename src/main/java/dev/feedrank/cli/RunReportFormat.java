@@ -46,6 +46,9 @@ public final class RunReportFormat {
             m.put("peakRssBytes", s.peakRssBytes());
             m.put("peakHeapBytes", s.peakHeapBytes());
             m.put("samplesPerSecond", s.samplesPerSecond());
+            m.put("executor", s.executor());
+            m.put("worker", s.worker());
+            m.put("workerPid", s.workerPid());
             stages.add(m);
         }
         out.put("stages", stages);
@@ -120,8 +123,9 @@ public final class RunReportFormat {
         if (r.error() != null) sb.append("error: ").append(r.error()).append('\n');
         sb.append("\nstages\n");
         for (StageView s : r.stages()) {
-            sb.append(String.format(Locale.ROOT, "  %-13s %-9s attempt %d  %8s%s%n", s.name(), s.status(), s.attempt(),
+            sb.append(String.format(Locale.ROOT, "  %-13s %-9s attempt %d  %8s%s%s%n", s.name(), s.status(), s.attempt(),
                     s.durationMs() == null ? "-" : String.format(Locale.ROOT, "%.1fs", s.durationMs() / 1000.0),
+                    s.worker() == null ? "" : "  [" + s.executor() + " " + s.worker() + "]",
                     s.error() == null ? "" : "  " + s.error()));
         }
         sb.append(costTable(r));

@@ -143,7 +143,7 @@ public class RunConfigFactory {
                 continue;
             }
             Class<?> rt = m.getReturnType();
-            if (rt.isInterface() && rt.getDeclaringClass() == FeedrankConfig.class) {
+            if (rt.isInterface() && rt.getName().startsWith(FeedrankConfig.class.getName() + "$")) { // a group, nested at any depth
                 flatten(rt, value, key + ".", out);
             } else if (value instanceof Map<?, ?> map) {
                 map.forEach((k, v) -> out.put(key + "." + mapKey(String.valueOf(k)), String.valueOf(v)));

@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 public class ProcessStageExecutor implements StageExecutor {
 
     private static final Logger LOG = Logger.getLogger(ProcessStageExecutor.class);
-    public static final String PROPERTIES_ENV = "FEEDRANK_STAGE_PROPERTIES";
+    public static final String PROPERTIES_ENV = "STAGE_WORKER_PROPERTIES";
     private static final List<String> PASSED_PREFIXES = List.of("feedrank.", "quarkus.", "mp.", "smallrye.", "ai.djl.");
 
     private final RunStore store;

@@ -41,7 +41,7 @@ public class StageWorker {
 
     private static final Logger LOG = Logger.getLogger(StageWorker.class);
     /** Set by the process executor: the orchestrator's pid; the worker stops when that process is gone. */
-    public static final String PARENT_PID_ENV = "FEEDRANK_PARENT_PID";
+    public static final String PARENT_PID_ENV = "STAGE_WORKER_PARENT_PID";
 
     public static final int SUCCEEDED = 0;
     public static final int FAILED = 1;
@@ -86,6 +86,20 @@ public class StageWorker {
                     stageName, runId, attempt.status(), "RUNNING".equals(attempt.status()) ? " with a result already" : "");
             return REFUSED;
         }
+        try {
+            return execute(stage, attempt);
+        } catch (RuntimeException | Error e) {
+            // the attempt could not even start here (its configuration, its inputs): a result still says why
+            LOG.errorf(e, "run %d: stage %s attempt %d could not execute in worker %s", runId, stageName, attemptNumber, workerName());
+            store.attemptResult(attempt.id(), AttemptResult.failed(Map.of(), null, PipelineRunner.describe(e), TransientErrors.isTransient(e)));
+            return FAILED;
+        }
+    }
+
+    private int execute(Stage stage, RunStore.AttemptRow attempt) {
+        long runId = attempt.runId();
+        String stageName = stage.name();
+        int attemptNumber = attempt.attempt();
         RunStore.StoredRun run = store.find(runId).orElseThrow();
         FeedrankConfig config = RunLauncher.configFromSnapshot(run, configs, json);
         Map<String, String> inputs = new LinkedHashMap<>();
@@ -196,6 +210,12 @@ public class StageWorker {
         RunControl control = active;
         if (control == null) return;
         LOG.warnf("run %d: worker shutting down; asking the stage to checkpoint and stop", control.runId());
+        try {
+            // the orchestrator signals a cancel or replace with SIGTERM: the run's recorded request says which
+            store.stopRequest(control.runId()).ifPresent(r -> control.stop(r[0], r[1]));
+        } catch (RuntimeException e) {
+            LOG.warnf("run %d: reading the run's stop request failed: %s", control.runId(), e.getMessage());
+        }
         control.stop(RunControl.SHUTDOWN, "shutdown");
         try {
             control.awaitFinished(configs.create(Map.of()).config().runs().shutdownGraceSeconds() * 1000L);

@@ -35,11 +35,14 @@ public record RunReport(long runId, String trigger, String status, String datase
      * {@code cpuMs} is the CPU time of the whole process during the attempt (one run executes per process),
      * {@code peakRssBytes} the process's peak resident set size (sampled; null without {@code /proc}),
      * {@code peakHeapBytes} the peak Java heap in use, {@code samplesPerSecond} a train attempt's training throughput
-     * (null for the other stages).
+     * (null for the other stages). With a remote executor ({@code executor} {@code process} or {@code kubernetes}) the
+     * cost is the worker's own, the JVM that executed the attempt alone: {@code worker} ({@code host:pid}, the host a
+     * Job's pod name) and {@code workerPid}; both null for in-process attempts.
      */
     public record StageView(String name, int attempt, String status, Instant startedAt, Instant finishedAt,
                             Long durationMs, String error, Map<String, String> outputs, String progress,
-                            Long cpuMs, Long peakRssBytes, Long peakHeapBytes, Double samplesPerSecond) {
+                            Long cpuMs, Long peakRssBytes, Long peakHeapBytes, Double samplesPerSecond,
+                            String executor, String worker, Long workerPid) {
     }
 
     /**

@@ -301,7 +301,8 @@ public class RunReportService {
         List<StageView> stages = new ArrayList<>();
         for (StageExecutionEntity s : StageExecutionEntity.<StageExecutionEntity>list("runId = ?1 order by id", run.id)) {
             stages.add(new StageView(s.stage, s.attempt, s.status, s.startedAt, s.finishedAt, s.durationMs, s.error,
-                    readMap(s.outputs), s.progress, s.cpuMs, s.peakRssBytes, s.peakHeapBytes, s.samplesPerSecond));
+                    readMap(s.outputs), s.progress, s.cpuMs, s.peakRssBytes, s.peakHeapBytes, s.samplesPerSecond,
+                    s.executor, s.worker, s.workerPid));
         }
         Map<String, Double> metrics = new LinkedHashMap<>();
         Map<String, Double> champion = new LinkedHashMap<>();

@@ -29,9 +29,9 @@ class RunReportFormatTest {
         RunReport r = new RunReport(9, "cli", "FAILED", "synthetic", null, "validate-data: data validation failed: …",
                 Instant.EPOCH, Instant.EPOCH, Instant.EPOCH, List.of(
                         new RunReport.StageView("prepare-data", 1, "SUCCEEDED", Instant.EPOCH, Instant.EPOCH, 1200L, null, Map.of(), null,
-                                null, null, null, null),
+                                null, null, null, null, null, null, null),
                         new RunReport.StageView("validate-data", 1, "FAILED", Instant.EPOCH, Instant.EPOCH, 30L, "data validation failed", Map.of(), null,
-                                null, null, null, null)),
+                                null, null, null, null, null, null, null)),
                 Map.of(), Map.of(), null, Map.of(), null, null, Map.of(), null, 0, null, validation,
                 Map.of(), List.of(), Map.of(), null, "global-time", null);
         String text = RunReportFormat.text(r);
@@ -59,7 +59,7 @@ class RunReportFormatTest {
         intervals.put("popularity", Map.of("ndcg@10", List.of(0.045, 0.061)));
         return new RunReport(12, "cli", "SUCCEEDED", "synthetic", "PROMOTED", null, Instant.EPOCH, Instant.EPOCH, Instant.EPOCH,
                 List.of(new RunReport.StageView("evaluate", 1, "SUCCEEDED", Instant.EPOCH, Instant.EPOCH, 4000L, null, Map.of(), null,
-                        null, null, null, null)),
+                        null, null, null, null, null, null, null)),
                 metrics, baselines.getOrDefault("popularity", Map.of()), championVersion, champion, null, null,
                 Map.of("split.strategy", "per-user-time"), false, 0, null, null,
                 baselines, skipped, intervals, 1834, "per-user-time", null);
@@ -118,13 +118,13 @@ class RunReportFormatTest {
         long mb = 1024 * 1024;
         List<RunReport.StageView> stages = List.of(
                 new RunReport.StageView("prepare-data", 1, "SUCCEEDED", Instant.EPOCH, Instant.EPOCH, 1200L, null, Map.of(), null,
-                        2300L, 512 * mb, 200 * mb, null),
+                        2300L, 512 * mb, 200 * mb, null, null, null, null),
                 new RunReport.StageView("train", 1, "FAILED", Instant.EPOCH, Instant.EPOCH, 3000L, "S3 down", Map.of(), null,
-                        5000L, 900 * mb, 300 * mb, 1000.0),
+                        5000L, 900 * mb, 300 * mb, 1000.0, null, null, null),
                 new RunReport.StageView("train", 2, "SUCCEEDED", Instant.EPOCH, Instant.EPOCH, 10_000L, null, Map.of(), null,
-                        18_000L, 1024 * mb, 400 * mb, 12345.6),
+                        18_000L, 1024 * mb, 400 * mb, 12345.6, null, null, null),
                 new RunReport.StageView("evaluate", 1, "SUCCEEDED", Instant.EPOCH, Instant.EPOCH, 4000L, null, Map.of(), null,
-                        null, null, null, null));
+                        null, null, null, null, null, null, null));
         RunReport.RunCost cost = RunReport.RunCost.of(stages);
         assertEquals(new RunReport.RunCost(18_200L, 25_300L, 1024 * mb, 12345.6), cost,
                 "wall and CPU summed over attempts, RSS the maximum, samples/s of the latest successful train attempt");
