@@ -591,6 +591,93 @@ public interface FeedrankConfig {
             java.util.Optional<List<String>> javaOptions();
         }
 
+        /** The {@code kubernetes} executor: every stage attempt is a Kubernetes Job ({@code dev.feedrank.kubernetes}). */
+        @WithName("kubernetes")
+        Kubernetes kubernetes();
+
+        /**
+         * What a stage's worker pod gets under the {@code kubernetes} executor, by stage name, e.g.
+         * {@code stages.resources.train.gpu=1}; stages not listed get no requests or limits of their own.
+         */
+        @WithName("resources")
+        Map<String, Resources> resources();
+
+        interface Kubernetes {
+            /** Namespace of the stage Jobs; default: the client's (in a pod: the pod's own namespace). */
+            @WithName("namespace")
+            java.util.Optional<String> namespace();
+
+            /** Image of the stage Jobs: the server's own image (required with the kubernetes executor). */
+            @WithName("image")
+            java.util.Optional<String> image();
+
+            /**
+             * The container's command; default: the image's entrypoint (which passes its arguments to the CLI). The
+             * arguments are always {@code stage RUN_ID STAGE ATTEMPT}.
+             */
+            @WithName("command")
+            java.util.Optional<List<String>> command();
+
+            @WithName("image-pull-policy")
+            @WithDefault("IfNotPresent")
+            String imagePullPolicy();
+
+            @WithName("image-pull-secrets")
+            java.util.Optional<List<String>> imagePullSecrets();
+
+            /** ServiceAccount of the worker pods (they need no Kubernetes API access; the token is not mounted). */
+            @WithName("service-account")
+            java.util.Optional<String> serviceAccount();
+
+            /** ConfigMaps loaded into the worker with envFrom: the server's own settings (e.g. feedrank-config). */
+            @WithName("env-from-config-maps")
+            java.util.Optional<List<String>> envFromConfigMaps();
+
+            /** Secrets loaded into the worker with envFrom: the server's own credentials (e.g. feedrank-secrets). */
+            @WithName("env-from-secrets")
+            java.util.Optional<List<String>> envFromSecrets();
+
+            /** How long a finished Job (and its pod, with its log) stays before Kubernetes deletes it. */
+            @WithName("ttl-seconds-after-finished")
+            @WithDefault("86400")
+            int ttlSecondsAfterFinished();
+
+            /** Look at the Job at least this often (a watch wakes the orchestrator up sooner). */
+            @WithName("poll-millis")
+            @WithDefault("1000")
+            long pollMillis();
+        }
+
+        /** A stage's worker pod: requests and limits, GPU, scheduling. */
+        interface Resources {
+            /** CPU request and limit, e.g. {@code 4} or {@code 500m}. */
+            @WithName("cpu")
+            java.util.Optional<String> cpu();
+
+            /** Memory request and limit, e.g. {@code 8Gi} (the JVM heap takes a share of it, see the image). */
+            @WithName("memory")
+            java.util.Optional<String> memory();
+
+            /** GPUs ({@code nvidia.com/gpu} limit). */
+            @WithName("gpu")
+            java.util.OptionalInt gpu();
+
+            /** Node labels the pod must match, {@code key=value} each, e.g. {@code nvidia.com/gpu.present=true}. */
+            @WithName("node-selector")
+            java.util.Optional<List<String>> nodeSelector();
+
+            /**
+             * Taints the pod tolerates, {@code key[=value][:effect]} each, e.g. {@code nvidia.com/gpu:NoSchedule}
+             * (without a value: operator Exists).
+             */
+            @WithName("tolerations")
+            java.util.Optional<List<String>> tolerations();
+
+            /** Another image for this stage (e.g. one with CUDA natives for a GPU train); default: stages.kubernetes.image. */
+            @WithName("image")
+            java.util.Optional<String> image();
+        }
+
         default int maxAttemptsOf(String stage) {
             return Math.max(1, maxAttemptsOf().getOrDefault(stage, maxAttempts()));
         }

@@ -143,10 +143,22 @@ public class RunConfigFactory {
                 continue;
             }
             Class<?> rt = m.getReturnType();
-            if (rt.isInterface() && rt.getName().startsWith(FeedrankConfig.class.getName() + "$")) { // a group, nested at any depth
+            if (isGroup(rt)) {
                 flatten(rt, value, key + ".", out);
             } else if (value instanceof Map<?, ?> map) {
-                map.forEach((k, v) -> out.put(key + "." + mapKey(String.valueOf(k)), String.valueOf(v)));
+                Class<?> valueType = m.getGenericReturnType() instanceof java.lang.reflect.ParameterizedType pt
+                        && pt.getActualTypeArguments()[1] instanceof Class<?> c ? c : Object.class;
+                map.forEach((k, v) -> {
+                    String entry = key + "." + mapKey(String.valueOf(k));
+                    if (isGroup(valueType)) flatten(valueType, v, entry + ".", out); // e.g. stages.resources.<stage>.*
+                    else out.put(entry, String.valueOf(v));
+                });
+            } else if (value instanceof java.util.OptionalInt o) {
+                if (o.isPresent()) out.put(key, Integer.toString(o.getAsInt()));
+            } else if (value instanceof java.util.OptionalLong o) {
+                if (o.isPresent()) out.put(key, Long.toString(o.getAsLong()));
+            } else if (value instanceof java.util.OptionalDouble o) {
+                if (o.isPresent()) out.put(key, Double.toString(o.getAsDouble()));
             } else if (value instanceof Optional<?> o) {
                 o.ifPresent(v -> out.put(key, v instanceof Iterable<?> it ? joined(it) : String.valueOf(v)));
             } else if (value instanceof Iterable<?> it) {
@@ -155,6 +167,11 @@ public class RunConfigFactory {
                 out.put(key, String.valueOf(value));
             }
         }
+    }
+
+    /** A config group: an interface nested (at any depth) in {@link FeedrankConfig}, e.g. {@code Stages.Process}. */
+    private static boolean isGroup(Class<?> type) {
+        return type.isInterface() && type.getName().startsWith(FeedrankConfig.class.getName() + "$");
     }
 
     /** A list as a property value: comma-separated, commas inside an element escaped. */

@@ -175,7 +175,11 @@ public class PipelineRunner {
             ctx.currentOutputs = new LinkedHashMap<>();
             ctx.currentStage = stage.name();
             StageExecutor executor = ctx.executor;
-            ctx.stageExecutionId = store.startStage(ctx.fence, stage.name(), executor.name());
+            // a worker that outlived its orchestrator (kubernetes: a Job still running) is adopted, never started twice
+            java.util.OptionalLong adopted = attempt == 1 ? executor.reattach(ctx.config, ctx.fence, stage.name())
+                    : java.util.OptionalLong.empty();
+            ctx.stageExecutionId = adopted.isPresent() ? adopted.getAsLong()
+                    : store.startStage(ctx.fence, stage.name(), executor.name());
             ctx.throughput = null;
             Timer.Sample sample = Timer.start(meters);
             long t0 = System.nanoTime();
@@ -294,7 +298,8 @@ public class PipelineRunner {
                 stageError = error = "interrupted";
             }
         }
-        if (stage != null) {
+        // a detached worker (kubernetes Job) goes on: its attempt stays RUNNING for the next execution to re-attach
+        if (stage != null && !(failure instanceof DetachedAttemptException)) {
             if (status == RunStatus.CANCELLED) store.cancelStage(ctx.stageExecutionId, stageError, ctx.currentOutputs);
             else store.failStage(ctx.stageExecutionId, stageError, ctx.currentOutputs);
         }

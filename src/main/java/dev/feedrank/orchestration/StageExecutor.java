@@ -36,4 +36,15 @@ public interface StageExecutor {
      * before it is killed.
      */
     void execute(Stage stage, StageAttempt attempt, StageContext ctx, RunControl control) throws Exception;
+
+    /**
+     * Called by the runner before it starts the first attempt of a stage in an execution (a new run, or a resume): the
+     * id of an attempt of this stage that a worker still executes, or whose worker recorded a result, while no
+     * orchestrator watched it (the previous one died or was restarted). The executor has moved that attempt to
+     * {@code fence}'s token ({@link RunStore#refenceAttempt}); the runner then executes that attempt (same row, same
+     * worker) instead of starting a new one. Empty (the default): start a new attempt. Must not throw.
+     */
+    default java.util.OptionalLong reattach(dev.feedrank.config.FeedrankConfig config, RunStore.Fence fence, String stage) {
+        return java.util.OptionalLong.empty();
+    }
 }

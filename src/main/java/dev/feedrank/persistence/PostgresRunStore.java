@@ -352,8 +352,10 @@ public class PostgresRunStore implements RunStore {
             List<Long> ids = new ArrayList<>();
             for (Number n : stale) {
                 long id = n.longValue();
+                // a Kubernetes Job outlives its orchestrator: its attempt stays RUNNING (its worker goes on) until a
+                // resume re-attaches to it or closes it (KubernetesStageExecutor.reattach)
                 StageExecutionEntity.update("status = 'FAILED', error = 'interrupted', finishedAt = ?1 "
-                        + "where status = 'RUNNING' and runId = ?2", now, id);
+                        + "where status = 'RUNNING' and runId = ?2 and (executor is null or executor <> 'kubernetes')", now, id);
                 PipelineRunEntity.update("status = 'FAILED', error = 'interrupted', finishedAt = ?1 where id = ?2", now, id);
                 ids.add(id);
             }

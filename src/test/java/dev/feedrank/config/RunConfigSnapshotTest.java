@@ -30,4 +30,20 @@ class RunConfigSnapshotTest {
         assertEquals(3, again.config().train().epochs());
         assertEquals(java.util.List.of("/data/a", "s3://b/in/"), again.config().data().allowedLocations().orElseThrow());
     }
+
+    /** Nested groups (stages.process, stages.kubernetes) and a map of groups (stages.resources.<stage>) round-trip. */
+    @Test
+    void nestedGroupsAndMapsOfGroupsRoundTrip() {
+        RunConfigFactory factory = new RunConfigFactory();
+        var first = factory.create(Map.of("stages.executor", "kubernetes", "stages.kubernetes.image", "feedrank:1",
+                "stages.resources.train.gpu", "1", "stages.resources.train.tolerations", "nvidia.com/gpu:NoSchedule",
+                "stages.process.java-options", "-Xmx1g"));
+        assertEquals("1", first.snapshot().get("stages.resources.train.gpu"));
+        assertEquals("feedrank:1", first.snapshot().get("stages.kubernetes.image"));
+        assertFalse(first.snapshot().containsKey("stages.kubernetes"), "a group is flattened, not written whole");
+        var again = factory.create(first.snapshot());
+        assertEquals(first.snapshot(), again.snapshot());
+        assertEquals(1, again.config().stages().resources().get("train").gpu().getAsInt());
+        assertEquals(java.util.List.of("-Xmx1g"), again.config().stages().process().javaOptions().orElseThrow());
+    }
 }

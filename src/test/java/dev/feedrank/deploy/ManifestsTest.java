@@ -67,6 +67,8 @@ class ManifestsTest {
     private static final String CRONJOB_DIR = "k8s/cronjob";
     private static final String DEV_DIR = "k8s/overlays/dev";
     private static final String DEV_CRONJOB_DIR = "k8s/overlays/dev-cronjob";
+    /** Server variant with the kubernetes stage executor (each stage attempt a Job), train on a GPU node. */
+    private static final String JOB_EXECUTOR_DIR = "k8s/overlays/job-executor";
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -678,6 +680,104 @@ class ManifestsTest {
         assertTrue(pairs >= 2, "expected a server and a CronJob build in each of two namespaces, got " + pairs);
     }
 
+    /**
+     * The executor variant: the server Deployment creates the stage Jobs through the Kubernetes API, as a ServiceAccount
+     * whose namespaced Role allows exactly batch/jobs and pods/log; the Jobs run the server's image with its
+     * configuration, as a ServiceAccount without API access; train asks for a GPU.
+     */
+    @Test
+    void theJobExecutorVariantLetsTheServerManageStageJobsAndNothingElse() {
+        List<ObjectNode> objects = build(JOB_EXECUTOR_DIR);
+        ObjectNode deployment = findDeployment(objects);
+        assertNotNull(deployment, JOB_EXECUTOR_DIR + " builds the server Deployment");
+        String namespace = namespaceOf(deployment);
+        assertFalse(namespace.isBlank(), "the Role and the Jobs live in the overlay's namespace");
+        JsonNode pod = podSpec(deployment);
+        JsonNode container = appContainer(deployment);
+        Map<String, String> env = new TreeMap<>();
+        envEntries(container).forEach((k, v) -> env.put(k, text(v, "value")));
+
+        assertEquals("kubernetes", env.get("FEEDRANK_STAGES_EXECUTOR"));
+        assertEquals(text(container, "image"), env.get("FEEDRANK_STAGES_KUBERNETES_IMAGE"),
+                "the stage Jobs run the server's own image (keep the env value equal to the images entry)");
+        Set<String> envFrom = new TreeSet<>();
+        for (JsonNode from : container.path("envFrom")) {
+            if (from.has("configMapRef")) envFrom.add("ConfigMap/" + text(from.path("configMapRef"), "name"));
+            if (from.has("secretRef")) envFrom.add("Secret/" + text(from.path("secretRef"), "name"));
+        }
+        Set<String> jobEnvFrom = new TreeSet<>();
+        for (String n : env.getOrDefault("FEEDRANK_STAGES_KUBERNETES_ENV_FROM_CONFIG_MAPS", "").split(",")) {
+            if (!n.isBlank()) jobEnvFrom.add("ConfigMap/" + n.trim());
+        }
+        for (String n : env.getOrDefault("FEEDRANK_STAGES_KUBERNETES_ENV_FROM_SECRETS", "").split(",")) {
+            if (!n.isBlank()) jobEnvFrom.add("Secret/" + n.trim());
+        }
+        assertEquals(envFrom, jobEnvFrom, "the stage Jobs get the server's configuration and credentials");
+
+        String serverAccount = text(pod, "serviceAccountName");
+        assertFalse(serverAccount.isBlank(), "the server runs as its own ServiceAccount");
+        assertTrue(pod.path("automountServiceAccountToken").asBoolean(false), "the server needs its API token");
+        assertEquals(1, objects.stream().filter(o -> "ServiceAccount".equals(text(o, "kind"))
+                && serverAccount.equals(text(o.path("metadata"), "name"))).count(), "ServiceAccount " + serverAccount);
+        assertTrue(objects.stream().noneMatch(o -> Set.of("ClusterRole", "ClusterRoleBinding").contains(text(o, "kind"))),
+                "no cluster-wide rights");
+
+        List<ObjectNode> roles = objects.stream().filter(o -> "Role".equals(text(o, "kind"))).collect(Collectors.toList());
+        assertEquals(1, roles.size(), "one Role");
+        ObjectNode role = roles.get(0);
+        assertEquals(namespace, namespaceOf(role), "the Role is in the server's namespace");
+        Map<String, Set<String>> rules = new TreeMap<>();
+        for (JsonNode rule : role.path("rules")) {
+            assertFalse(rule.has("nonResourceURLs") || rule.has("resourceNames"), "plain resource rules: " + rule);
+            for (JsonNode group : rule.path("apiGroups")) {
+                for (JsonNode resource : rule.path("resources")) {
+                    Set<String> verbs = rules.computeIfAbsent(group.asText() + "/" + resource.asText(), k -> new TreeSet<>());
+                    rule.path("verbs").forEach(v -> verbs.add(v.asText()));
+                }
+            }
+        }
+        assertEquals(Set.of("batch/jobs", "/pods/log"), rules.keySet(), "exactly jobs (batch) and pods/log");
+        assertTrue(Set.of("create", "get", "list", "watch", "delete").containsAll(rules.get("batch/jobs")),
+                "jobs: create, get, list, watch, delete at most: " + rules.get("batch/jobs"));
+        assertTrue(rules.get("batch/jobs").containsAll(Set.of("create", "get", "watch", "delete")),
+                "the executor creates, reads, watches and deletes Jobs: " + rules.get("batch/jobs"));
+        assertEquals(Set.of("get"), rules.get("/pods/log"));
+
+        List<ObjectNode> bindings = objects.stream().filter(o -> "RoleBinding".equals(text(o, "kind"))).collect(Collectors.toList());
+        assertEquals(1, bindings.size(), "one RoleBinding");
+        JsonNode binding = bindings.get(0);
+        assertEquals(namespace, namespaceOf(binding));
+        assertEquals("Role", text(binding.path("roleRef"), "kind"));
+        assertEquals(text(role.path("metadata"), "name"), text(binding.path("roleRef"), "name"));
+        assertEquals(1, binding.path("subjects").size(), "bound to the server only");
+        JsonNode subject = binding.path("subjects").path(0);
+        assertEquals("ServiceAccount", text(subject, "kind"));
+        assertEquals(serverAccount, text(subject, "name"));
+        assertEquals(namespace, text(subject, "namespace"));
+
+        String stageAccount = env.get("FEEDRANK_STAGES_KUBERNETES_SERVICE_ACCOUNT");
+        assertNotNull(stageAccount, "the stage pods' ServiceAccount");
+        assertFalse(stageAccount.equals(serverAccount), "the stage pods do not get the server's API rights");
+        JsonNode stageSa = objects.stream().filter(o -> "ServiceAccount".equals(text(o, "kind"))
+                && stageAccount.equals(text(o.path("metadata"), "name"))).findFirst().orElse(null);
+        assertNotNull(stageSa, "ServiceAccount " + stageAccount + " is built");
+        assertFalse(stageSa.path("automountServiceAccountToken").asBoolean(true), "the stage pods mount no API token");
+
+        // train on a GPU node: an nvidia.com/gpu limit and the GPU nodes' taint tolerated
+        assertTrue(Integer.parseInt(env.getOrDefault("FEEDRANK_STAGES_RESOURCES_TRAIN_GPU", "0")) >= 1, "train asks for a GPU");
+        assertTrue(env.getOrDefault("FEEDRANK_STAGES_RESOURCES_TRAIN_TOLERATIONS", "").contains("nvidia.com/gpu"),
+                "train tolerates the GPU taint");
+        assertFalse(env.getOrDefault("FEEDRANK_STAGES_RESOURCES_TRAIN_NODE_SELECTOR", "").isBlank(), "train selects GPU nodes");
+
+        // the other builds keep the in-process executor and get no API rights
+        for (String dir : List.of(DEPLOYMENT_DIR, CRONJOB_DIR, DEV_DIR, DEV_CRONJOB_DIR)) {
+            List<ObjectNode> other = build(dir);
+            assertTrue(other.stream().noneMatch(o -> text(o, "kind").contains("Role")), dir + " has no RBAC");
+            ObjectNode workload = dir.contains("cronjob") ? findCronJob(other) : findDeployment(other);
+            assertFalse(podSpec(workload).path("automountServiceAccountToken").asBoolean(true), dir + ": no API token");
+        }
+    }
+
     @Test
     void everyResourceFieldRefNamesAContainerOfItsPod() {
         for (Map.Entry<Path, List<ObjectNode>> b : builds().entrySet()) {
@@ -1286,6 +1386,14 @@ class ManifestsTest {
                 if (!CLUSTER_SCOPED.contains(text(o, "kind"))) {
                     ((ObjectNode) o.path("metadata")).put("namespace", text(doc, "namespace"));
                 }
+                // kustomize's namespace transformer also moves a binding's ServiceAccount subjects into the namespace
+                if (Set.of("RoleBinding", "ClusterRoleBinding").contains(text(o, "kind"))) {
+                    for (JsonNode subject : o.path("subjects")) {
+                        if ("ServiceAccount".equals(text(subject, "kind"))) {
+                            ((ObjectNode) subject).put("namespace", text(doc, "namespace"));
+                        }
+                    }
+                }
             }
         }
     }
@@ -1307,6 +1415,8 @@ class ManifestsTest {
                 merge((ObjectNode) current, value, where);
             } else if (value.isArray() && current != null && current.isArray() && MERGE_KEYS.containsKey(field)) {
                 String key = MERGE_KEYS.get(field);
+                // kustomize (kyaml's strategic merge) puts the patch's new items first, in the patch's order
+                List<JsonNode> added = new ArrayList<>();
                 for (JsonNode item : value) {
                     ObjectNode match = null;
                     for (JsonNode existing : current) {
@@ -1317,8 +1427,11 @@ class ManifestsTest {
                     if (match != null) {
                         merge(match, item, where);
                     } else {
-                        ((ArrayNode) current).add(item.deepCopy());
+                        added.add(item.deepCopy());
                     }
+                }
+                for (int i = added.size() - 1; i >= 0; i--) {
+                    ((ArrayNode) current).insert(0, added.get(i));
                 }
             } else if (value.isNull()) {
                 target.remove(field);
