@@ -79,7 +79,7 @@ final class RunPages {
     @TemplateData
     record StageBar(String name, int attempt, boolean retry, String status, String statusClass, String started,
                     String duration, String left, String width, String progress, String error, String cpu, String peakRss,
-                    String peakHeap, String samplesPerSecond) {
+                    String peakHeap, String samplesPerSecond, String worker, String executor) {
     }
 
     @TemplateData
@@ -237,7 +237,8 @@ final class RunPages {
                     Fmt.time(s.startedAt()), Fmt.duration(ms), String.format(java.util.Locale.ROOT, "%.2f", left),
                     String.format(java.util.Locale.ROOT, "%.2f", width), s.progress() == null ? "" : s.progress(),
                     s.error() == null ? "" : s.error(), Fmt.cpu(s.cpuMs()), Fmt.bytes(s.peakRssBytes()),
-                    Fmt.bytes(s.peakHeapBytes()), Fmt.rate(s.samplesPerSecond())));
+                    Fmt.bytes(s.peakHeapBytes()), Fmt.rate(s.samplesPerSecond()),
+                    s.worker() == null ? "" : s.worker(), s.executor() == null ? "" : s.executor()));
         }
         return bars;
     }
