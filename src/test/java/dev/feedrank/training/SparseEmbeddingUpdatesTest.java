@@ -111,22 +111,33 @@ class SparseEmbeddingUpdatesTest {
         // at step 1 every moment is 0, so dense Adam moves only the rows with a gradient: one batch of the whole
         // train split gives the same parameters both ways (up to the summation order of the rows' gradients)
         PreparedDataset data = TinyDatasets.agreement(300, 200, 1_000, 5);
-        TrainingSettings dense = new TrainingSettings(1, data.train().size(), 1e-3, 16, 8, 11, 5, 1, 0.5, 1000, 0.1);
+        TrainingSettings dense = new TrainingSettings(1, data.train().size(), 1e-3, 16, 8, 11, 5, 1, 0.5, 1000, 0.1)
+                .withSparseEmbeddingUpdates(false);
         byte[] d = train(data, dense);
         byte[] s = train(data, dense.withSparseEmbeddingUpdates(true));
         double diff = TrainingResumeTest.maxAbsDifference(d, s, spec(data, dense));
         System.out.printf("first step sparse vs dense: max |parameter diff| %.3g%n", diff);
         assertTrue(diff < 1e-6, "max |diff| " + diff);
         // and a second step differs: dense Adam keeps moving rows touched before (the lazy update does not)
-        TrainingSettings two = new TrainingSettings(1, data.train().size() / 2 + 1, 1e-3, 16, 8, 11, 5, 1, 0.5, 1000, 0.1);
+        TrainingSettings two = new TrainingSettings(1, data.train().size() / 2 + 1, 1e-3, 16, 8, 11, 5, 1, 0.5, 1000, 0.1)
+                .withSparseEmbeddingUpdates(false);
         assertTrue(TrainingResumeTest.maxAbsDifference(train(data, two), train(data, two.withSparseEmbeddingUpdates(true)),
                 spec(data, two)) > 1e-6);
     }
 
     @Test
     void sparseTrainingStoppedMidEpochResumesExactly() throws Exception {
+        stoppedMidEpochResumesExactly(true);
+    }
+
+    @Test
+    void denseTrainingStoppedMidEpochStillResumesExactly() throws Exception {
+        stoppedMidEpochResumesExactly(false);
+    }
+
+    private static void stoppedMidEpochResumesExactly(boolean sparse) throws Exception {
         PreparedDataset data = TinyDatasets.agreement(120, 80, 4_000, 7);
-        TrainingSettings s = new TrainingSettings(2, 256, 1e-3, 16, 8, 11, 5, 1, 0.5, 1000, 0.1).withSparseEmbeddingUpdates(true);
+        TrainingSettings s = new TrainingSettings(2, 256, 1e-3, 16, 8, 11, 5, 1, 0.5, 1000, 0.1).withSparseEmbeddingUpdates(sparse);
         int batches = (data.train().size() + 255) / 256;
         List<byte[]> cleanCheckpoints = new ArrayList<>();
         TrainingResult clean = new TwoTowerTrainer().train(data, s, new TrainingListener() {
@@ -145,7 +156,7 @@ class SparseEmbeddingUpdatesTest {
         assertEquals(batches + 5, cp.optimizer().numUpdate());
         assertTrue(cp.optimizer().means().keySet().stream().anyMatch(n -> n.contains("id_embedding")),
                 "the checkpoint holds the ID tables' moments: " + cp.optimizer().means().keySet());
-        assertTrue(cp.fingerprint().technique().contains("sparse-embedding-updates"), cp.fingerprint().technique());
+        assertEquals(sparse, cp.fingerprint().technique().contains("sparse-embedding-updates"), cp.fingerprint().technique());
         List<byte[]> later = new ArrayList<>();
         TrainingResult resumed = new TwoTowerTrainer().train(data, s, new TrainingListener() {
             @Override public void checkpoint(byte[] state) { later.add(state); }
@@ -165,9 +176,9 @@ class SparseEmbeddingUpdatesTest {
         try (TwoTowerModel m = r.model()) {
             assertTrue(TrainingResumeTest.maxAbsDifference(cleanParams, m.parameters(), spec(data, s)) > 0);
         }
-        // a dense training's checkpoint is refused by a sparse one (and vice versa), naming the difference
+        // a sparse training's checkpoint is refused by a dense one and vice versa, naming the difference
         var e = assertThrows(TrainingCheckpoint.IncompatibleCheckpointException.class,
-                () -> new TwoTowerTrainer().train(data, s.withSparseEmbeddingUpdates(false), new TrainingListener() { }, stopper.last()));
+                () -> new TwoTowerTrainer().train(data, s.withSparseEmbeddingUpdates(!sparse), new TrainingListener() { }, stopper.last()));
         assertTrue(e.getMessage().contains("sparse-embedding-updates"), e.getMessage());
     }
 
