@@ -152,7 +152,8 @@ public final class QualityBench {
     /**
      * The settings of one bench variant: a technique label, optionally followed by {@code ;key=value} overrides of
      * the trainer settings: {@code cold} (cold-start rate), {@code lr}, {@code batch}, {@code dim} (embedding),
-     * {@code id} (ID-embedding width), {@code sel} (selection metric), {@code temp} (temperature), {@code epochs}.
+     * {@code id} (ID-embedding width), {@code sel} (selection metric), {@code temp} (temperature), {@code epochs}, {@code sparse}
+     * ({@code train.sparse-embedding-updates}: true or false).
      */
     public static TrainingSettings settings(String variant, int epochs, long seed) {
         String[] parts = variant.split(";");
@@ -162,6 +163,7 @@ public final class QualityBench {
         String sel = "auc";
         String norm = "layernorm";
         int patience = 5;
+        boolean sparse = TrainingSettings.DEFAULT_SPARSE_EMBEDDING_UPDATES;
         for (int i = 1; i < parts.length; i++) {
             String[] kv = parts[i].split("=", 2);
             switch (kv[0]) {
@@ -174,13 +176,14 @@ public final class QualityBench {
                 case "epochs" -> epochs = Integer.parseInt(kv[1]);
                 case "norm" -> norm = kv[1];
                 case "patience" -> patience = Integer.parseInt(kv[1]);
+                case "sparse" -> sparse = Boolean.parseBoolean(kv[1]);
                 case "temp" -> t = new TrainingSettings.Technique(t.loss(), t.posWeight(), t.margin(), Double.parseDouble(kv[1]),
                         t.logqCorrection(), t.removeAccidentalHits(), t.hardNegatives(), t.multiTask());
                 default -> throw new IllegalArgumentException("unknown setting '" + kv[0] + "' in " + variant);
             }
         }
         return new TrainingSettings(epochs, batch, lr, dim, id, seed, patience, 3, 0.5, 1_000_000, cold, t,
-                new TrainingSettings.Selection(sel, 2000), norm);
+                new TrainingSettings.Selection(sel, 2000), norm, sparse);
     }
 
     public static TrainingSettings.Technique technique(String label) {

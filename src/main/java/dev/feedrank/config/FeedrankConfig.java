@@ -237,6 +237,15 @@ public interface FeedrankConfig {
         @WithDefault("auto")
         String outputNorm();
 
+        /**
+         * Update the ID-embedding tables row-wise: only the rows a batch touched, with a lazy Adam (moments of
+         * untouched rows are left as they are), so a step costs O(batch) instead of O(vocabulary); {@code false}:
+         * DJL's dense Adam over the whole tables (docs/training.md has the evidence for the default).
+         */
+        @WithName("sparse-embedding-updates")
+        @WithDefault("true")
+        boolean sparseEmbeddingUpdates();
+
         /** Log a progress line every this many batches. */
         @WithName("log-every-batches")
         @WithDefault("50")

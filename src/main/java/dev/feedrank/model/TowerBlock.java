@@ -35,6 +35,8 @@ public class TowerBlock extends AbstractBlock {
     private final int embeddingDim;
     private final Parameter idEmbedding;
     private final SequentialBlock mlp;
+    /** Non-null while a trainer updates the ID embedding sparsely ({@link #sparseRows(SparseRows)}). */
+    private volatile SparseRows sparseRows;
 
     public TowerBlock(int vocabSize, int idEmbeddingDim, int denseDim, int embeddingDim) {
         this(vocabSize, idEmbeddingDim, denseDim, embeddingDim, ModelSpec.LAYERNORM);
@@ -94,12 +96,39 @@ public class TowerBlock extends AbstractBlock {
         return mlp;
     }
 
+    /**
+     * Sparse ID-embedding updates: while {@code rows} is set, a training forward does not differentiate through the
+     * table (the trainer freezes it, so no [vocab, dim] gradient exists); it gathers the batch's distinct rows
+     * ({@code index.unique()}) into a leaf array that requires a gradient, embeds the batch from that leaf and hands
+     * (parameter, distinct indices, leaf) to {@code rows}; after backward the leaf's gradient holds the summed
+     * gradient of exactly those rows, for a row-wise optimizer step. Null: the table is a normal parameter.
+     * Inference forwards ({@code training} false) always read the table directly.
+     */
+    public void sparseRows(SparseRows rows) {
+        this.sparseRows = rows;
+    }
+
+    /** Receives, per training forward, the distinct table rows a batch used and the leaf holding them. */
+    public interface SparseRows {
+        void used(Parameter table, NDArray distinctIndex, NDArray rows);
+    }
+
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray index = inputs.get(0);
         NDArray dense = inputs.get(1);
         NDArray table = ps.getValue(idEmbedding, index.getDevice(), training);
-        NDArray ids = Embedding.embedding(index, table, SparseFormat.DENSE).singletonOrThrow();
+        SparseRows sparse = sparseRows;
+        NDArray ids;
+        if (training && sparse != null) {
+            NDList distinct = index.unique(null, true, true, false);  // sorted values, inverse
+            NDArray rows = Embedding.embedding(distinct.get(0), table, SparseFormat.DENSE).singletonOrThrow();
+            rows.setRequiresGradient(true);
+            sparse.used(idEmbedding, distinct.get(0), rows);
+            ids = Embedding.embedding(distinct.get(1), rows, SparseFormat.DENSE).singletonOrThrow();
+        } else {
+            ids = Embedding.embedding(index, table, SparseFormat.DENSE).singletonOrThrow();
+        }
         NDArray x = ids.concat(dense, 1);
         return mlp.forward(ps, new NDList(x), training, params);
     }

@@ -3,6 +3,7 @@ package dev.feedrank.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
@@ -79,6 +80,46 @@ public final class ResumableAdam extends Optimizer {
         NDList weights = new NDList(weight);
         weight.getNDArrayInternal().adamUpdate(inputs, weights, lr, lrBiasCorrected, weightDecay, rescaleGrad, clipGrad,
                 beta1, beta2, epsilon, true, false);
+    }
+
+    /**
+     * A row-wise ("lazy") Adam step of a [rows, dim] table ({@code train.sparse-embedding-updates}): only the rows
+     * {@code rowIndex} (distinct, int64 [U]) move, with {@code grad} [U, dim] their gradient. For those rows the
+     * arithmetic is {@link #update}'s: the same fused {@code adamUpdate} kernel on the gathered weight and moment
+     * rows, with the bias correction of step t = the update count (counted per parameter as there, one per step,
+     * the maximum over parameters); the rows are then written back in place ({@code index_put_}). Rows not in
+     * {@code rowIndex} keep their weights and both moments, unlike dense Adam, which decays every row's moments
+     * and keeps moving rows whose gradient is zero. The moments are full-size arrays of the table's shape, kept and
+     * exported like a dense parameter's, so checkpoints and resume work unchanged. Cost: O(U x dim), not
+     * O(rows x dim).
+     */
+    public void updateRows(String parameterId, NDArray table, NDArray rowIndex, NDArray grad) {
+        int t = count(parameterId);
+        double coef1 = 1.0 - Math.pow(beta1, t);
+        double coef2 = 1.0 - Math.pow(beta2, t);
+        float lr = learningRateTracker.getNewValue(parameterId, t);
+        float lrBiasCorrected = (float) (lr * Math.sqrt(coef2) / coef1);
+        float weightDecay = getWeightDecay();
+        Preconditions.checkArgument(!Float.isNaN(lrBiasCorrected) && !Float.isNaN(weightDecay)
+                && !Float.isInfinite(lrBiasCorrected) && !Float.isInfinite(weightDecay),
+                "learning rate or weight decay is nan or infinite");
+        NDArray mean = moment(means, parameterId, table);
+        NDArray variance = moment(variances, parameterId, table);
+        NDIndex at = new NDIndex("{}", rowIndex);
+        try (NDManager scratch = stateManager.newSubManager()) {
+            NDArray w = table.get(at);
+            NDArray m = mean.get(at);
+            NDArray v = variance.get(at);
+            NDArray g = grad;
+            w.attach(scratch);
+            m.attach(scratch);
+            v.attach(scratch);
+            w.getNDArrayInternal().adamUpdate(new NDList(w, g, m, v), new NDList(w), lr, lrBiasCorrected, weightDecay,
+                    rescaleGrad, clipGrad, beta1, beta2, epsilon, true, false);
+            table.set(at, w);
+            mean.set(at, m);
+            variance.set(at, v);
+        }
     }
 
     /** Per-parameter count plus one; like DJL, the step used for bias correction is the maximum over parameters. */

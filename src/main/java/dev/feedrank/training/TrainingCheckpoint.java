@@ -83,7 +83,9 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
             return new Fingerprint(s.seed(), s.batchSize(), s.epochs(), s.embeddingDim(), s.idEmbeddingDim(),
                     data.train().size(), s.learningRate(), s.lrFactor(), s.lrPatience(), s.earlyStoppingPatience(),
                     s.coldStartRate(), spec.userVocabSize(), spec.userDenseDim(), spec.itemVocabSize(),
-                    spec.itemDenseDim(), data.contentHash(), s.technique() + ", " + s.selection() + ", outputNorm=" + s.outputNorm());
+                    spec.itemDenseDim(), data.contentHash(), s.technique() + ", " + s.selection() + ", outputNorm=" + s.outputNorm()
+                    // only when on, so that checkpoints written before the setting existed (dense) stay resumable
+                    + (s.sparseEmbeddingUpdates() ? ", sparse-embedding-updates" : ""));
         }
 
         /** "name: checkpoint X, now Y" for every field that differs. */

@@ -9,7 +9,22 @@ import java.util.Locale;
 /** The knobs of one training run (from {@code feedrank.train.*}). */
 public record TrainingSettings(int epochs, int batchSize, double learningRate, int embeddingDim, int idEmbeddingDim,
                                long seed, int earlyStoppingPatience, int lrPatience, double lrFactor, int logEveryBatches,
-                               double coldStartRate, Technique technique, Selection selection, String outputNorm) {
+                               double coldStartRate, Technique technique, Selection selection, String outputNorm,
+                               boolean sparseEmbeddingUpdates) {
+
+    /**
+     * {@code train.sparse-embedding-updates}'s default: whether the ID-embedding tables are updated row-wise (only
+     * the rows a batch touched, lazy Adam) instead of densely by DJL's parameter server (docs/training.md).
+     */
+    public static final boolean DEFAULT_SPARSE_EMBEDDING_UPDATES = true;
+
+    /** As the canonical constructor with the default {@link #DEFAULT_SPARSE_EMBEDDING_UPDATES}. */
+    public TrainingSettings(int epochs, int batchSize, double learningRate, int embeddingDim, int idEmbeddingDim,
+                            long seed, int earlyStoppingPatience, int lrPatience, double lrFactor, int logEveryBatches,
+                            double coldStartRate, Technique technique, Selection selection, String outputNorm) {
+        this(epochs, batchSize, learningRate, embeddingDim, idEmbeddingDim, seed, earlyStoppingPatience, lrPatience,
+                lrFactor, logEveryBatches, coldStartRate, technique, selection, outputNorm, DEFAULT_SPARSE_EMBEDDING_UPDATES);
+    }
 
     public TrainingSettings(int epochs, int batchSize, double learningRate, int embeddingDim, int idEmbeddingDim,
                             long seed, int earlyStoppingPatience, int lrPatience, double lrFactor, int logEveryBatches,
@@ -42,17 +57,22 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, i
 
     public TrainingSettings with(Technique t) {
         return new TrainingSettings(epochs, batchSize, learningRate, embeddingDim, idEmbeddingDim, seed,
-                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, t, selection, outputNorm);
+                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, t, selection, outputNorm, sparseEmbeddingUpdates);
     }
 
     public TrainingSettings with(Selection sel) {
         return new TrainingSettings(epochs, batchSize, learningRate, embeddingDim, idEmbeddingDim, seed,
-                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, technique, sel, outputNorm);
+                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, technique, sel, outputNorm, sparseEmbeddingUpdates);
     }
 
     public TrainingSettings withOutputNorm(String norm) {
         return new TrainingSettings(epochs, batchSize, learningRate, embeddingDim, idEmbeddingDim, seed,
-                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, technique, selection, norm);
+                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, technique, selection, norm, sparseEmbeddingUpdates);
+    }
+
+    public TrainingSettings withSparseEmbeddingUpdates(boolean sparse) {
+        return new TrainingSettings(epochs, batchSize, learningRate, embeddingDim, idEmbeddingDim, seed,
+                earlyStoppingPatience, lrPatience, lrFactor, logEveryBatches, coldStartRate, technique, selection, outputNorm, sparse);
     }
 
     /**
@@ -112,7 +132,7 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, i
         return new TrainingSettings(t.epochs(), t.batchSize(), t.learningRate(), t.embeddingDim(), t.idEmbeddingDim(),
                 t.seed(), t.earlyStoppingPatience(), t.lrPatience(), t.lrFactor(), t.logEveryBatches(),
                 coldStartRate(t, splitStrategy), Technique.from(t), new Selection(t.selectionMetric(), t.selectionUsers()),
-                outputNorm(t.outputNorm(), LossKind.parse(t.loss())));
+                outputNorm(t.outputNorm(), LossKind.parse(t.loss())), t.sparseEmbeddingUpdates());
     }
 
     /** {@code auto}: unit-length outputs for the in-batch softmax, LayerNorm (the document's) for the other losses. */

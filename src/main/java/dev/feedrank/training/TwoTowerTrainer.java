@@ -130,7 +130,7 @@ public final class TwoTowerTrainer {
         DjlRuntime.ensureOffline();
         TrainingSettings fixed = new TrainingSettings(epochs, s.batchSize(), s.learningRate(), s.embeddingDim(), s.idEmbeddingDim(),
                 s.seed(), s.earlyStoppingPatience(), s.lrPatience(), s.lrFactor(), s.logEveryBatches(), s.coldStartRate(),
-                s.technique(), s.selection(), s.outputNorm());
+                s.technique(), s.selection(), s.outputNorm(), s.sparseEmbeddingUpdates());
         ModelSpec spec = modelSpec(all, fixed);
         TrainingCheckpoint.Fingerprint base = TrainingCheckpoint.Fingerprint.of(fixed, spec, all);
         TrainingCheckpoint.Fingerprint fingerprint = new TrainingCheckpoint.Fingerprint(base.seed(), base.batchSize(),
@@ -231,6 +231,9 @@ public final class TwoTowerTrainer {
         NDManager tensors = model.manager().newSubManager();
         NDManager optimizerState = model.manager().newSubManager();
         ResumableAdam adam = ResumableAdam.builder().optLearningRateTracker(lr).stateManager(optimizerState).build();
+        // train.sparse-embedding-updates: the ID tables leave DJL's (dense) parameter update; each step moves only
+        // the rows its batch used (ResumableAdam.updateRows), set up before the trainer exists
+        SparseEmbeddingSteps sparse = s.sparseEmbeddingUpdates() ? new SparseEmbeddingSteps(model) : null;
         long started = System.nanoTime();
         // this call's throughput (TrainingListener.trained): examples of the batches it ran, and the seconds of its
         // batch loops on the clock of EpochStats.seconds (from an epoch's start to its last batch)
@@ -286,6 +289,7 @@ public final class TwoTowerTrainer {
                                     at.epochLossSum += loss.getFloat() * (to - from);
                                 }
                                 trainer.step();
+                                if (sparse != null) sparse.step(adam);
                             }
                             at.batch = b + 1;
                             at.batchesDone++;
@@ -358,6 +362,7 @@ public final class TwoTowerTrainer {
                 }
             }
         } finally {
+            if (sparse != null) sparse.close();
             tensors.close();
             optimizerState.close();
             if (loopStart >= 0) loopNanos += System.nanoTime() - loopStart; // stopped or failed within an epoch
@@ -374,6 +379,62 @@ public final class TwoTowerTrainer {
         return new TrainingCheckpoint(fingerprint, at.epoch, at.batch, at.epochLossSum, epochSeconds, lr.lr, plateau.state(),
                 at.bestEpoch, at.bestAuc, at.best, at.curve, at.batchesDone, at.samplesDone, elapsed, at.finished,
                 at.stoppedEarly, model.parameters(), adam.exportState(names.idToName), at.mined);
+    }
+
+    /**
+     * Sparse ID-embedding updates for one training: freezes both towers' ID tables (DJL's parameter server then
+     * neither clones nor updates them, and backward computes no [vocab, dim] gradient), collects the distinct rows
+     * each training forward used ({@link dev.feedrank.model.TowerBlock#sparseRows}) and, after the dense step,
+     * applies a row-wise Adam step to exactly those rows. {@link #close()} restores the tables as trainable
+     * parameters.
+     */
+    static final class SparseEmbeddingSteps implements dev.feedrank.model.TowerBlock.SparseRows, AutoCloseable {
+        private record Used(Parameter table, NDArray index, NDArray rows) {
+        }
+
+        private final List<dev.feedrank.model.TowerBlock> towers;
+        private final List<Used> used = new ArrayList<>();
+
+        SparseEmbeddingSteps(TwoTowerModel model) {
+            towers = List.of(model.block().userTower(), model.block().itemTower());
+            for (dev.feedrank.model.TowerBlock t : towers) {
+                t.idEmbedding().freeze(true);
+                t.sparseRows(this);
+            }
+        }
+
+        @Override
+        public void used(Parameter table, NDArray distinctIndex, NDArray rows) {
+            for (Used u : used) {
+                if (u.table() == table) {
+                    // one forward per tower and batch; a second would need its gradient merged with the first's
+                    throw new IllegalStateException("sparse embedding updates: table " + table.getName()
+                            + " was used twice in one training step");
+                }
+            }
+            used.add(new Used(table, distinctIndex, rows));
+        }
+
+        /** The row-wise Adam step of every table the batch used (after backward, while the batch's arrays live). */
+        void step(ResumableAdam adam) {
+            try {
+                for (Used u : used) {
+                    NDArray grad = u.rows().getGradient();
+                    adam.updateRows(u.table().getId(), u.table().getArray(), u.index(), grad);
+                }
+            } finally {
+                used.clear();
+            }
+        }
+
+        @Override
+        public void close() {
+            used.clear();
+            for (dev.feedrank.model.TowerBlock t : towers) {
+                t.sparseRows(null);
+                t.idEmbedding().freeze(false);
+            }
+        }
     }
 
     /** The block's parameters by their stable names and by this instance's (random) ids. */

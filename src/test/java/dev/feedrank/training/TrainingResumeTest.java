@@ -297,8 +297,13 @@ class TrainingResumeTest {
 
     /** Largest absolute difference between two parameter files of this spec (loaded into models and compared). */
     static double maxAbsDifference(byte[] a, byte[] b) throws Exception {
-        float[] x = floats(a);
-        float[] y = floats(b);
+        return maxAbsDifference(a, b, spec());
+    }
+
+    /** The same for parameter files of {@code spec}. */
+    static double maxAbsDifference(byte[] a, byte[] b, ModelSpec spec) throws Exception {
+        float[] x = floats(a, spec);
+        float[] y = floats(b, spec);
         assertEquals(x.length, y.length);
         double max = 0;
         for (int i = 0; i < x.length; i++) max = Math.max(max, Math.abs((double) x[i] - y[i]));
@@ -307,7 +312,11 @@ class TrainingResumeTest {
 
     /** All parameters of a parameter file, in the block's order, concatenated. */
     static float[] floats(byte[] parameters) throws Exception {
-        try (TwoTowerModel m = TwoTowerModel.create(spec())) {
+        return floats(parameters, spec());
+    }
+
+    static float[] floats(byte[] parameters, ModelSpec spec) throws Exception {
+        try (TwoTowerModel m = TwoTowerModel.create(spec)) {
             m.loadParameters(parameters);
             List<float[]> parts = new ArrayList<>();
             int n = 0;
