@@ -85,15 +85,27 @@ public final class TwoTowerTrainer {
      * rate and the plateau state restored it reproduces it on this CPU engine (the tests hold it to that); on other
      * hardware or engine builds only "within tolerance" is promised, as for any two trainings.
      */
+    /**
+     * A training continues in the update mode its checkpoint was written in (dense or sparse ID-embedding updates):
+     * the moments have the same shape either way, so a run started before the default changed (or with the other
+     * setting) stays resumable, and exactly so, instead of being refused.
+     */
+    static TrainingSettings inCheckpointsUpdateMode(TrainingSettings s, TrainingCheckpoint resume, TrainingListener listener) {
+        if (resume == null) return s;
+        boolean sparse = resume.fingerprint().technique().contains("sparse-embedding-updates");
+        if (sparse == s.sparseEmbeddingUpdates()) return s;
+        listener.progress("the checkpoint was written with train.sparse-embedding-updates=" + sparse
+                + ": continuing in that mode (the setting says " + s.sparseEmbeddingUpdates() + ")");
+        return s.withSparseEmbeddingUpdates(sparse);
+    }
+
     public TrainingResult train(PreparedDataset data, TrainingSettings s, TrainingListener listener, byte[] resumeFrom) throws Exception {
         DjlRuntime.ensureOffline();
+        TrainingCheckpoint resume = resumeFrom == null ? null : TrainingCheckpoint.decode(resumeFrom);
+        s = inCheckpointsUpdateMode(s, resume, listener);
         ModelSpec spec = modelSpec(data, s);
         TrainingCheckpoint.Fingerprint fingerprint = TrainingCheckpoint.Fingerprint.of(s, spec, data);
-        TrainingCheckpoint resume = null;
-        if (resumeFrom != null) {
-            resume = TrainingCheckpoint.decode(resumeFrom);
-            resume.requireCompatible(fingerprint);
-        }
+        if (resume != null) resume.requireCompatible(fingerprint);
         Engine.getInstance().setRandomSeed((int) s.seed());
         TwoTowerModel model = TwoTowerModel.create(spec, device);
         try {
@@ -128,6 +140,8 @@ public final class TwoTowerTrainer {
             if (!(v > 0) || !Double.isFinite(v)) throw new IllegalArgumentException("refit learning rates must be > 0, got " + java.util.Arrays.toString(schedule));
         }
         DjlRuntime.ensureOffline();
+        TrainingCheckpoint resume = resumeFrom == null ? null : TrainingCheckpoint.decode(resumeFrom);
+        s = inCheckpointsUpdateMode(s, resume, listener);
         TrainingSettings fixed = new TrainingSettings(epochs, s.batchSize(), s.learningRate(), s.embeddingDim(), s.idEmbeddingDim(),
                 s.seed(), s.earlyStoppingPatience(), s.lrPatience(), s.lrFactor(), s.logEveryBatches(), s.coldStartRate(),
                 s.technique(), s.selection(), s.outputNorm(), s.sparseEmbeddingUpdates());
@@ -138,11 +152,7 @@ public final class TwoTowerTrainer {
                 base.lrFactor(), base.lrPatience(), base.earlyStoppingPatience(), base.coldStartRate(),
                 base.userVocabSize(), base.userDenseDim(), base.itemVocabSize(), base.itemDenseDim(),
                 base.dataContentHash(), base.technique() + ", refit lr per epoch " + java.util.Arrays.toString(schedule));
-        TrainingCheckpoint resume = null;
-        if (resumeFrom != null) {
-            resume = TrainingCheckpoint.decode(resumeFrom);
-            resume.requireCompatible(fingerprint);
-        }
+        if (resume != null) resume.requireCompatible(fingerprint);
         Engine.getInstance().setRandomSeed((int) fixed.seed());
         TwoTowerModel model = TwoTowerModel.create(spec, device);
         try {
