@@ -243,7 +243,7 @@ public interface FeedrankConfig {
          * DJL's dense Adam over the whole tables (docs/training.md has the evidence for the default).
          */
         @WithName("sparse-embedding-updates")
-        @WithDefault("true")
+        @WithDefault("false")
         boolean sparseEmbeddingUpdates();
 
         /** Log a progress line every this many batches. */

@@ -16,7 +16,7 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, i
      * {@code train.sparse-embedding-updates}'s default: whether the ID-embedding tables are updated row-wise (only
      * the rows a batch touched, lazy Adam) instead of densely by DJL's parameter server (docs/training.md).
      */
-    public static final boolean DEFAULT_SPARSE_EMBEDDING_UPDATES = true;
+    public static final boolean DEFAULT_SPARSE_EMBEDDING_UPDATES = false;
 
     /** As the canonical constructor with the default {@link #DEFAULT_SPARSE_EMBEDDING_UPDATES}. */
     public TrainingSettings(int epochs, int batchSize, double learningRate, int embeddingDim, int idEmbeddingDim,

