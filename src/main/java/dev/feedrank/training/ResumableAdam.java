@@ -67,19 +67,11 @@ public final class ResumableAdam extends Optimizer {
 
     @Override
     public void update(String parameterId, NDArray weight, NDArray grad) {
-        int t = count(parameterId);
-        double coef1 = 1.0 - Math.pow(beta1, t);
-        double coef2 = 1.0 - Math.pow(beta2, t);
-        float lr = learningRateTracker.getNewValue(parameterId, t);
-        float lrBiasCorrected = (float) (lr * Math.sqrt(coef2) / coef1);
-        float weightDecay = getWeightDecay();
-        Preconditions.checkArgument(!Float.isNaN(lrBiasCorrected) && !Float.isNaN(weightDecay)
-                && !Float.isInfinite(lrBiasCorrected) && !Float.isInfinite(weightDecay),
-                "learning rate or weight decay is nan or infinite");
+        Step step = step(parameterId);
         NDList inputs = new NDList(weight, grad, moment(means, parameterId, weight), moment(variances, parameterId, weight));
         NDList weights = new NDList(weight);
-        weight.getNDArrayInternal().adamUpdate(inputs, weights, lr, lrBiasCorrected, weightDecay, rescaleGrad, clipGrad,
-                beta1, beta2, epsilon, true, false);
+        weight.getNDArrayInternal().adamUpdate(inputs, weights, step.lr, step.lrBiasCorrected, step.weightDecay, rescaleGrad,
+                clipGrad, beta1, beta2, epsilon, true, false);
     }
 
     /**
@@ -94,15 +86,7 @@ public final class ResumableAdam extends Optimizer {
      * O(rows x dim).
      */
     public void updateRows(String parameterId, NDArray table, NDArray rowIndex, NDArray grad) {
-        int t = count(parameterId);
-        double coef1 = 1.0 - Math.pow(beta1, t);
-        double coef2 = 1.0 - Math.pow(beta2, t);
-        float lr = learningRateTracker.getNewValue(parameterId, t);
-        float lrBiasCorrected = (float) (lr * Math.sqrt(coef2) / coef1);
-        float weightDecay = getWeightDecay();
-        Preconditions.checkArgument(!Float.isNaN(lrBiasCorrected) && !Float.isNaN(weightDecay)
-                && !Float.isInfinite(lrBiasCorrected) && !Float.isInfinite(weightDecay),
-                "learning rate or weight decay is nan or infinite");
+        Step step = step(parameterId);
         NDArray mean = moment(means, parameterId, table);
         NDArray variance = moment(variances, parameterId, table);
         NDIndex at = new NDIndex("{}", rowIndex);
@@ -114,12 +98,30 @@ public final class ResumableAdam extends Optimizer {
             w.attach(scratch);
             m.attach(scratch);
             v.attach(scratch);
-            w.getNDArrayInternal().adamUpdate(new NDList(w, g, m, v), new NDList(w), lr, lrBiasCorrected, weightDecay,
-                    rescaleGrad, clipGrad, beta1, beta2, epsilon, true, false);
+            w.getNDArrayInternal().adamUpdate(new NDList(w, g, m, v), new NDList(w), step.lr, step.lrBiasCorrected,
+                    step.weightDecay, rescaleGrad, clipGrad, beta1, beta2, epsilon, true, false);
             table.set(at, w);
             mean.set(at, m);
             variance.set(at, v);
         }
+    }
+
+    /** The learning rate, its bias-corrected form and the weight decay of one update of a parameter. */
+    private record Step(float lr, float lrBiasCorrected, float weightDecay) {
+    }
+
+    /** Counts the update of {@code parameterId} and returns its step's rates (both the dense and the row-wise update). */
+    private Step step(String parameterId) {
+        int t = count(parameterId);
+        double coef1 = 1.0 - Math.pow(beta1, t);
+        double coef2 = 1.0 - Math.pow(beta2, t);
+        float lr = learningRateTracker.getNewValue(parameterId, t);
+        float lrBiasCorrected = (float) (lr * Math.sqrt(coef2) / coef1);
+        float weightDecay = getWeightDecay();
+        Preconditions.checkArgument(!Float.isNaN(lrBiasCorrected) && !Float.isNaN(weightDecay)
+                && !Float.isInfinite(lrBiasCorrected) && !Float.isInfinite(weightDecay),
+                "learning rate or weight decay is nan or infinite");
+        return new Step(lr, lrBiasCorrected, weightDecay);
     }
 
     /** Per-parameter count plus one; like DJL, the step used for bias correction is the maximum over parameters. */
