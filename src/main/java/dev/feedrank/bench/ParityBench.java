@@ -55,7 +55,8 @@ public final class ParityBench {
         long dataSeed = 42;
         PreparationSettings prep = new PreparationSettings(0.8, 0.1, 16, "uniform", dataSeed, 2000, 1000, 200_000);
         long t0 = System.nanoTime();
-        PreparedDataset data = new DatasetPreparer().prepare(DatasetSpec.parse("synthetic"), prep, out.resolve("work"), null);
+        PreparedDataset data = new DatasetPreparer().prepare(DatasetSpec.parse("synthetic"), prep, out.resolve("work"), null)
+                .withFixedTrainNegatives(prep.seed()); // the peer trains on one fixed draw: so does DJL here
         System.err.printf(Locale.ROOT, "prepared synthetic defaults in %.1fs: train %d, validation %d, test %d, user dense %d, item dense %d%n",
                 (System.nanoTime() - t0) / 1e9, data.train().size(), data.validation().size(), data.test().size(),
                 data.users().width(), data.items().width());

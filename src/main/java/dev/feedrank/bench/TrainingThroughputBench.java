@@ -45,7 +45,8 @@ public final class TrainingThroughputBench {
         long seed = 42;
         PreparationSettings prep = new PreparationSettings(0.8, 0.1, 8, "uniform", seed, 2000, 1000, 200_000);
         long t0 = System.nanoTime();
-        PreparedDataset data = new DatasetPreparer().prepare(DatasetSpec.parse("synthetic"), prep, out.resolve("work"), null);
+        PreparedDataset data = new DatasetPreparer().prepare(DatasetSpec.parse("synthetic"), prep, out.resolve("work"), null)
+                .withFixedTrainNegatives(prep.seed()); // the peer trains on one fixed draw: so does DJL here
         System.out.printf(Locale.ROOT, "prepared synthetic 2000x1000x200000 in %.1fs: %d train examples, user dense %d, item dense %d%n",
                 (System.nanoTime() - t0) / 1e9, data.train().size(), data.users().width(), data.items().width());
         writeTensors(data, out, epochs, batch, seed);

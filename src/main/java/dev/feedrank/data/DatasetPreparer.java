@@ -26,7 +26,7 @@ import java.util.Map;
  */
 public final class DatasetPreparer {
     /** Part of the content hash: bump it whenever preparation changes what it produces. */
-    public static final String FORMAT_VERSION = "feedrank-dataset-v5";
+    public static final String FORMAT_VERSION = "feedrank-dataset-v6";
     private static final Logger LOG = Logger.getLogger(DatasetPreparer.class);
 
     private final DuckDbSettings duckDb;
@@ -83,11 +83,14 @@ public final class DatasetPreparer {
             FeatureBuilder.Towers towers = new FeatureBuilder(db).build(src);
             Examples[] observed = TimeSplitter.observed(db, counts);
             boolean explicit = Sql.queryLong(db, "SELECT count(*) FROM interactions WHERE click = 0") > 0;
-            // every split: positives plus sampled negatives (the retrieval objective that full-corpus ranking
+            // validation and test: positives plus sampled negatives (the retrieval objective that full-corpus ranking
             // measures; trained on impressions alone the model learns click-through given exposure and ranks below
-            // popularity). Explicit feedback also keeps its observed negatives (impressions without a click) in the
-            // test split, so the pointwise test metrics include those hard negatives.
-            Examples[] splits = withSampledNegatives(observed, towers, settings);
+            // popularity); train: its positives only, training samples their negatives per batch, fresh every epoch,
+            // by the same rules (TrainNegatives). Explicit feedback also keeps its observed negatives (impressions
+            // without a click) in the test split, so the pointwise test metrics include those hard negatives.
+            TrainNegatives trainNegatives = new TrainNegatives(settings.negativesPerPositive(),
+                    settings.negativeSampling(), itemFirstSeen(observed, towers.items().rows()));
+            Examples[] splits = withSampledNegatives(observed, towers, settings, trainNegatives.itemFirstSeen());
             if (explicit) splits[TimeSplitter.TEST] = withObservedNegatives(splits[TimeSplitter.TEST], observed[TimeSplitter.TEST]);
             long interactions = counts[0] + counts[1] + counts[2];
             String[] distinct = Sql.firstRow(db, "SELECT count(DISTINCT user_id), count(DISTINCT item_id) "
@@ -100,7 +103,7 @@ public final class DatasetPreparer {
                     towers.items().rows(), splits[0].size(), splits[1].size(), splits[2].size(),
                     (System.nanoTime() - started) / 1_000_000);
             return new PreparedDataset(hash, spec.toString(), towers.users(), towers.items(), splits[0], splits[1],
-                    splits[2], stats);
+                    splits[2], stats, trainNegatives);
         } catch (SQLException e) {
             // the run's error is shown to every viewer: DuckDB's message (which can quote the data) only as an excerpt
             throw new IllegalStateException("DuckDB failed while preparing " + spec + ": "
@@ -132,13 +135,8 @@ public final class DatasetPreparer {
         };
     }
 
-    private static Examples[] withSampledNegatives(Examples[] observed, FeatureBuilder.Towers towers,
-                                                   PreparationSettings settings) {
-        int numUsers = towers.users().rows();
-        int numItems = towers.items().rows();
-        int[] itemTrainClicks = new int[numItems];
-        Examples train = observed[TimeSplitter.TRAIN];
-        for (int i = 0; i < train.size(); i++) if (train.click()[i] == 1f) itemTrainClicks[train.item()[i]]++;
+    /** Per item row, the timestamp of its first observed interaction in any split ({@code Long.MAX_VALUE} if none). */
+    private static long[] itemFirstSeen(Examples[] observed, int numItems) {
         long[] itemFirstSeen = new long[numItems];
         Arrays.fill(itemFirstSeen, Long.MAX_VALUE);
         for (Examples e : observed) {
@@ -146,6 +144,17 @@ public final class DatasetPreparer {
                 itemFirstSeen[e.item()[i]] = Math.min(itemFirstSeen[e.item()[i]], e.ts()[i]);
             }
         }
+        return itemFirstSeen;
+    }
+
+    /** Train: its positives; validation and test: positives, each followed by its sampled negatives. */
+    private static Examples[] withSampledNegatives(Examples[] observed, FeatureBuilder.Towers towers,
+                                                   PreparationSettings settings, long[] itemFirstSeen) {
+        int numUsers = towers.users().rows();
+        int numItems = towers.items().rows();
+        int[] itemTrainClicks = new int[numItems];
+        Examples train = observed[TimeSplitter.TRAIN];
+        for (int i = 0; i < train.size(); i++) if (train.click()[i] == 1f) itemTrainClicks[train.item()[i]]++;
         NegativeSampler sampler = new NegativeSampler(settings.negativesPerPositive(), settings.negativeSampling(),
                 itemFirstSeen, itemTrainClicks);
         // a split's negatives avoid the user's train positives and positives up to and including that split
@@ -154,7 +163,9 @@ public final class DatasetPreparer {
                 NegativeSampler.UserItems.positivesOf(numUsers, observed[0], observed[1]),
                 NegativeSampler.UserItems.positivesOf(numUsers, observed[0], observed[1], observed[2])};
         Examples[] out = new Examples[3];
-        for (int s = 0; s < 3; s++) {
+        out[0] = new NegativeSampler(0, settings.negativeSampling(), itemFirstSeen, itemTrainClicks)
+                .sample(observed[0], exclude[0], 0);
+        for (int s = 1; s < 3; s++) {
             out[s] = sampler.sample(observed[s], exclude[s], settings.seed() ^ (0x9E3779B97F4A7C15L * (s + 1)));
         }
         return out;

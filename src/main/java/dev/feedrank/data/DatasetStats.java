@@ -46,7 +46,8 @@ final class DatasetStats {
         }
         m.put("negatives", (explicitNegatives ? "observed (test split only) + " : "")
                 + "sampled " + (NegativeSampler.isPopularity(settings.negativeSampling()) ? "popularity" : "uniform")
-                + " x" + settings.negativesPerPositive());
+                + " x" + settings.negativesPerPositive() + " (validation and test: stored; train: drawn per batch, "
+                + "fresh every epoch)");
         m.put("users", users.rows());
         m.put("items", items.rows());
         m.put("distinctUsers", interactingUsers);

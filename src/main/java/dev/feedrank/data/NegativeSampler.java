@@ -11,7 +11,7 @@ import java.util.stream.IntStream;
  * interaction at or before the positive's timestamp), so that no negative is an item from the future. Seeded and
  * deterministic. A positive is followed by its negatives (labels 0, {@code sampled = true}, the positive's timestamp).
  */
-final class NegativeSampler {
+public final class NegativeSampler {
     /** Draws per wanted negative before giving up on it (only when a user has (nearly) every item as positive). */
     private static final int MAX_ATTEMPTS = 64;
 
@@ -38,6 +38,11 @@ final class NegativeSampler {
         this.cumulative = isPopularity(mode) ? cumulative(byFirstSeen, itemTrainClicks) : null;
     }
 
+    /** Negatives drawn per positive. */
+    public int perPositive() {
+        return perPositive;
+    }
+
     static boolean isPopularity(String mode) {
         if (mode == null || mode.isBlank() || mode.equalsIgnoreCase("uniform")) return false;
         if (mode.equalsIgnoreCase("popularity")) return true;
@@ -52,7 +57,7 @@ final class NegativeSampler {
     }
 
     /** The positives of {@code observed} (click = 1), each followed by its sampled negatives. */
-    Examples sample(Examples observed, UserItems exclude, long seed) {
+    public Examples sample(Examples observed, UserItems exclude, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         int positives = 0;
         for (float c : observed.click()) if (c == 1f) positives++;
@@ -94,6 +99,28 @@ final class NegativeSampler {
         return new Examples(user, item, click, like, share, sampled, ts);
     }
 
+    /**
+     * An item row seen at or before {@code ts} that {@code user} does not have among {@code exclude}, drawn by this
+     * sampler's rules; -1 when there is none. Draws as {@link #sample} does (popularity first, then uniform), and when
+     * those draws all hit excluded items, takes the first eligible item in order of first appearance, so a user with an
+     * eligible item always gets one.
+     */
+    public int draw(SplittableRandom random, int user, long ts, UserItems exclude) {
+        int available = upperBound(firstSeen, firstSeen.length, ts);
+        int drawn = draw(random, user, available, exclude);
+        if (drawn >= 0) return drawn;
+        for (int k = 0; k < available; k++) if (!exclude.contains(user, byFirstSeen[k])) return byFirstSeen[k];
+        return -1;
+    }
+
+    /** Whether {@code user} has an item seen at or before {@code ts} that is not among {@code exclude}. */
+    public boolean hasCandidate(int user, long ts, UserItems exclude) {
+        int available = upperBound(firstSeen, firstSeen.length, ts);
+        if (available > exclude.count(user)) return true;
+        for (int k = 0; k < available; k++) if (!exclude.contains(user, byFirstSeen[k])) return true;
+        return false;
+    }
+
     /** An item row among the first {@code available} by first appearance that the user has not as positive, or -1. */
     private int draw(SplittableRandom random, int user, int available, UserItems exclude) {
         if (available == 0) return -1;
@@ -133,7 +160,7 @@ final class NegativeSampler {
     }
 
     /** Per-user sorted distinct item rows (CSR), for fast membership tests. */
-    static final class UserItems {
+    public static final class UserItems {
         private final int[] offsets;
         private final int[] items;
 
@@ -143,7 +170,7 @@ final class NegativeSampler {
         }
 
         /** The positives (click = 1) of the given example sets. */
-        static UserItems positivesOf(int numUsers, Examples... parts) {
+        public static UserItems positivesOf(int numUsers, Examples... parts) {
             int[] offsets = new int[numUsers + 1];
             for (Examples e : parts) {
                 for (int i = 0; i < e.size(); i++) if (e.click()[i] == 1f) offsets[e.user()[i] + 1]++;
@@ -168,8 +195,13 @@ final class NegativeSampler {
             return new UserItems(compact, Arrays.copyOf(items, w));
         }
 
-        boolean contains(int user, int item) {
+        public boolean contains(int user, int item) {
             return Arrays.binarySearch(items, offsets[user], offsets[user + 1], item) >= 0;
+        }
+
+        /** How many distinct items {@code user} has. */
+        public int count(int user) {
+            return offsets[user + 1] - offsets[user];
         }
     }
 }

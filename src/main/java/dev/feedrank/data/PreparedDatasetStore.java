@@ -20,12 +20,15 @@ import java.util.Map;
 /**
  * Stores a {@link PreparedDataset} under {@code datasets/<contentHash>/}: {@code users.parquet}, {@code items.parquet}
  * ({@code id, vocab_index} plus one FLOAT column per feature), {@code train|validation|test.parquet}
- * ({@code user, item, click, like, share, sampled, ts}) and {@code schema.json} (written last, so its presence
- * marks a complete dataset).
+ * ({@code user, item, click, like, share, sampled, ts}; train: positives only, see {@link TrainNegatives}),
+ * {@code item_first_seen.parquet} ({@code item_row, first_seen}: what training's negative sampling needs) and
+ * {@code schema.json} (written last, so its presence marks a complete dataset).
  */
 public final class PreparedDatasetStore {
     public static final String SCHEMA_FILE = "schema.json";
     private static final String[] SPLITS = TimeSplitter.NAMES;
+    /** Per item row (in row order), its first-seen timestamp: what training's negative sampling needs. */
+    private static final String FIRST_SEEN = "item_first_seen";
 
     private final DuckDbSettings duckDb;
 
@@ -53,9 +56,12 @@ public final class PreparedDatasetStore {
             writeTable(db, "items", ds.items(), folder);
             Examples[] splits = {ds.train(), ds.validation(), ds.test()};
             for (int s = 0; s < 3; s++) writeExamples(db, SPLITS[s], splits[s], folder);
-            for (String name : List.of("users", "items", SPLITS[0], SPLITS[1], SPLITS[2])) {
-                storage.put(prefix + name + ".parquet", folder.resolve(name + ".parquet"));
+            List<String> files = new ArrayList<>(List.of("users", "items", SPLITS[0], SPLITS[1], SPLITS[2]));
+            if (ds.trainNegatives() != null) {
+                writeFirstSeen(db, ds.trainNegatives().itemFirstSeen(), folder);
+                files.add(FIRST_SEEN);
             }
+            for (String name : files) storage.put(prefix + name + ".parquet", folder.resolve(name + ".parquet"));
             storage.put(prefix + SCHEMA_FILE, DatasetStats.JSON.writerWithDefaultPrettyPrinter()
                     .writeValueAsBytes(schema(ds)), "application/json");
             return prefix;
@@ -87,8 +93,12 @@ public final class PreparedDatasetStore {
             FeatureTable items = readTable(db, p, "items", (Map<String, Object>) schema.get("items"), storage, folder);
             Examples[] splits = new Examples[3];
             for (int s = 0; s < 3; s++) splits[s] = readExamples(db, p, SPLITS[s], storage, folder);
+            Map<String, Object> negatives = (Map<String, Object>) schema.get("trainNegatives");
+            TrainNegatives trainNegatives = negatives == null ? null : new TrainNegatives(
+                    ((Number) negatives.get("perPositive")).intValue(), (String) negatives.get("sampling"),
+                    readFirstSeen(db, p, items.rows(), storage, folder));
             return new PreparedDataset((String) schema.get("contentHash"), (String) schema.get("source"), users, items,
-                    splits[0], splits[1], splits[2], (Map<String, Object>) schema.get("stats"));
+                    splits[0], splits[1], splits[2], (Map<String, Object>) schema.get("stats"), trainNegatives);
         } catch (SQLException e) {
             throw new IllegalStateException("could not read dataset " + p + ": " + e.getMessage(), e);
         } catch (IOException e) {
@@ -111,6 +121,13 @@ public final class PreparedDatasetStore {
         Examples[] e = {ds.train(), ds.validation(), ds.test()};
         for (int s = 0; s < 3; s++) splits.put(SPLITS[s], Map.of("file", SPLITS[s] + ".parquet", "rows", e[s].size()));
         m.put("splits", splits);
+        if (ds.trainNegatives() != null) {
+            Map<String, Object> n = new LinkedHashMap<>();
+            n.put("perPositive", ds.trainNegatives().perPositive());
+            n.put("sampling", ds.trainNegatives().sampling());
+            n.put("itemFirstSeen", FIRST_SEEN + ".parquet");
+            m.put("trainNegatives", n);
+        }
         m.put("stats", ds.stats());
         return m;
     }
@@ -151,6 +168,32 @@ public final class PreparedDatasetStore {
             }
         }
         copyToParquet(db, name, folder);
+    }
+
+    private static void writeFirstSeen(Connection db, long[] firstSeen, Path folder) throws SQLException {
+        Sql.exec(db, "CREATE TABLE " + FIRST_SEEN + " (item_row INTEGER, first_seen BIGINT)");
+        try (DuckDBAppender a = db.unwrap(DuckDBConnection.class).createAppender(DuckDBConnection.DEFAULT_SCHEMA, FIRST_SEEN)) {
+            for (int r = 0; r < firstSeen.length; r++) a.beginRow().append(r).append(firstSeen[r]).endRow();
+        }
+        copyToParquet(db, FIRST_SEEN, folder);
+    }
+
+    private static long[] readFirstSeen(Connection db, String prefix, int items, ObjectStorage storage, Path folder)
+            throws SQLException, IOException {
+        long[] out = new long[items];
+        int n = 0;
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT item_row, first_seen FROM "
+                + "read_parquet(" + Sql.path(fetch(prefix, FIRST_SEEN, storage, folder)) + ") ORDER BY item_row")) {
+            while (rs.next()) {
+                if (rs.getInt(1) != n || n >= items) {
+                    throw new IllegalStateException(FIRST_SEEN + ".parquet: expected item rows 0.." + (items - 1)
+                            + " once each, found row " + rs.getInt(1) + " at position " + n);
+                }
+                out[n++] = rs.getLong(2);
+            }
+        }
+        if (n != items) throw new IllegalStateException(FIRST_SEEN + ".parquet has " + n + " rows, items.parquet " + items);
+        return out;
     }
 
     private static void copyToParquet(Connection db, String table, Path folder) throws SQLException {

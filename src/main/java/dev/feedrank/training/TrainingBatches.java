@@ -7,21 +7,30 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.feedrank.data.Examples;
+import dev.feedrank.data.NegativeSampler;
 import dev.feedrank.data.PreparedDataset;
+import dev.feedrank.data.TrainNegatives;
 import dev.feedrank.model.TwoTowerBlock;
 
 import java.util.Arrays;
+import java.util.SplittableRandom;
 
 /**
- * What one epoch iterates over and how a batch becomes tower inputs and a loss, per technique. Everything stays in
- * native memory; a batch is gathered by index there.
+ * What one epoch iterates over and how a batch becomes tower inputs and a loss, per technique. The feature tables
+ * stay in native memory; a batch is gathered by index there.
+ *
+ * <p>A prepared dataset ({@link PreparedDataset#trainNegatives()} set) stores the train positives only: each batch
+ * draws their negatives ({@link NegativeSampler}: never one of the user's train positives, only items already seen at
+ * the positive's time), fresh every epoch, from a generator seeded per (epoch, batch), so a resumed training draws
+ * the same ones. A hand-built dataset without it carries its negatives in the train split (as below, "sampled").
  *
  * <ul>
  *   <li>Pointwise losses ({@code bce}, {@code weighted-bce}, {@code batch-hard-triplet}, and multi-task) iterate over
- *       every train example (positives and their sampled negatives).</li>
+ *       every train example: each positive followed by {@code negatives.per-positive} negatives (drawn per batch, or
+ *       the split's sampled ones).</li>
  *   <li>{@code pairwise} and {@code in-batch-softmax} iterate over the train positives; each comes with one
- *       negative: a sampled negative of the same user (drawn per batch among all of that user's), the item tower
- *       embedding the positives' items then the negatives'.</li>
+ *       negative (drawn per batch; or one of the split's sampled negatives of the same user, drawn per batch among
+ *       them), the item tower embedding the positives' items then the negatives'.</li>
  *   <li>With hard negatives active, a {@code mix-ratio} share of those negatives is replaced by one of the user's
  *       mined items (drawn uniformly among its top k), but only when that item was already seen at the example's
  *       timestamp (the pair's positive's, for pairs): its first-seen time, the earliest observed (non-sampled)
@@ -42,6 +51,11 @@ final class TrainingBatches {
     private final PreparedDataset data;
     private final TrainingSettings.Technique tech;
     private final boolean pairs;
+    /** Per-batch negatives (the dataset stores train positives only), or {@code null}. */
+    private final NegativeSampler sampler;
+    private final NegativeSampler.UserItems trainPositives;
+    /** Pointwise with per-batch negatives: view rows of positive p are rowStart[p] (itself) .. rowStart[p+1]-1. */
+    private final int[] rowStart;
     /** View row -> train example index (pairs: the positives with at least one same-user negative). */
     private final int[] viewRows;
     private final int coldRow;
@@ -65,7 +79,33 @@ final class TrainingBatches {
         Examples train = data.train();
         int users = data.users().rows();
         this.coldRow = firstOov(data.users().vocabIndex());
-        if (pairs) {
+        TrainNegatives drawn = data.trainNegatives();
+        this.sampler = drawn == null ? null : drawn.sampler(train);
+        this.trainPositives = drawn == null ? null : NegativeSampler.UserItems.positivesOf(users, train);
+        int[] starts = null;
+        if (sampler != null) {
+            // positives that can have a negative at their time (an item seen by then that is not the user's positive)
+            int k = drawn.perPositive();
+            int[] keep = new int[train.size()];
+            int kept = 0;
+            starts = pairs ? null : new int[train.size() + 1];
+            int rows = 0;
+            for (int i = 0; i < train.size(); i++) {
+                if (train.click()[i] < 0.5f) {
+                    throw new IllegalArgumentException("train example " + i + " is not a positive (click = 1): a "
+                            + "prepared train split holds positives only, training samples their negatives");
+                }
+                boolean has = k > 0 && sampler.hasCandidate(train.user()[i], train.ts()[i], trainPositives);
+                if (pairs && has) keep[kept++] = i;
+                if (!pairs) {
+                    starts[i] = rows;
+                    rows += 1 + (has ? k : 0);
+                }
+            }
+            if (!pairs) starts[train.size()] = rows;
+            viewRows = pairs ? Arrays.copyOf(keep, kept) : null;
+            negStart = negCount = negList = null;
+        } else if (pairs) {
             // each positive is followed by the negatives sampled for it (NegativeSampler): a pair takes one of its
             // own, so the negative obeys the sampler's rules at this positive's time (never an item not yet seen).
             // Data not laid out that way (hand-built examples with observed negatives) falls back to any negative
@@ -109,6 +149,7 @@ final class TrainingBatches {
             negStart = negCount = negList = null;
             viewRows = null;
         }
+        this.rowStart = starts;
         // logQ: log of each item's share of the train positives (the in-batch sampling distribution)
         int items = data.items().rows();
         itemLogQ = new float[items];
@@ -126,7 +167,7 @@ final class TrainingBatches {
             if (data.items().vocabIndex()[i] > 0) seen++;
         }
         uniformLogQ = (float) Math.log(1.0 / Math.max(1, seen));
-        firstSeen = itemFirstSeen(data);
+        firstSeen = drawn != null ? drawn.itemFirstSeen() : itemFirstSeen(data);
     }
 
     /**
@@ -146,22 +187,36 @@ final class TrainingBatches {
     }
 
     int size() {
-        return pairs ? viewRows.length : data.train().size();
+        return pairs ? viewRows.length : rowStart != null ? rowStart[rowStart.length - 1] : data.train().size();
     }
 
-    /** The train example index of a view row (for tests). */
+    /** The train example index of a view row (for tests; per-batch negatives: the positive the row belongs to). */
     int example(int row) {
-        return pairs ? viewRows[row] : row;
+        return pairs ? viewRows[row] : rowStart != null ? positiveOf(row) : row;
+    }
+
+    /** Pointwise with per-batch negatives: the train positive a view row belongs to. */
+    private int positiveOf(int row) {
+        int p = Arrays.binarySearch(rowStart, row);
+        if (p >= 0) {
+            while (p + 1 < rowStart.length && rowStart[p + 1] == row) p++; // (no empty ranges: each has its positive)
+            return p;
+        }
+        return -p - 2;
     }
 
     /** Copies the tables to native memory (once), and the mined negatives (each time they change). */
     void load(NDManager m, HardNegativeMiner.Mined minedNegatives) {
         if (userVocab == null) {
-            Examples train = data.train();
             userVocab = m.create(TwoTowerTrainer.toLong(data.users().vocabIndex()));
             userDense = m.create(data.users().dense(), new Shape(data.users().rows(), data.users().width()));
             itemVocab = m.create(TwoTowerTrainer.toLong(data.items().vocabIndex()));
             itemDense = m.create(data.items().dense(), new Shape(data.items().rows(), data.items().width()));
+            if (pairs) logQ = m.create(itemLogQ);
+            if (tech.hardNegatives().enabled()) itemFirstSeen = m.create(firstSeen); // int64: compared exactly with ts
+        }
+        if (sampler == null && trainUser == null) { // the split's own negatives: gathered by index in native memory
+            Examples train = data.train();
             trainUser = m.create(TwoTowerTrainer.toLong(train.user()));
             trainItem = m.create(TwoTowerTrainer.toLong(train.item()));
             trainLabel = m.create(train.click());
@@ -179,10 +234,7 @@ final class TrainingBatches {
                 for (int i = 0; i < train.size(); i++) negative[i] = train.click()[i] < 0.5f ? 1f : 0f;
                 trainSampled = m.create(negative);
             }
-            if (tech.hardNegatives().enabled()) {
-                itemFirstSeen = m.create(firstSeen); // int64: compared exactly with the examples' timestamps
-                trainTs = m.create(train.ts());
-            }
+            if (tech.hardNegatives().enabled()) trainTs = m.create(train.ts());
             if (pairs) {
                 viewIndex = m.create(TwoTowerTrainer.toLong(viewRows));
                 userNegStart = m.create(TwoTowerTrainer.toLong(negStart));
@@ -190,7 +242,6 @@ final class TrainingBatches {
                 for (int r = 0; r < c.length; r++) c[r] = negCount[r];
                 userNegCount = m.create(c);
                 userNegList = m.create(TwoTowerTrainer.toLong(negList));
-                logQ = m.create(itemLogQ);
             }
         }
         if (minedNegatives != null) {
@@ -200,8 +251,14 @@ final class TrainingBatches {
         }
     }
 
-    Batch batch(NDArray rows, NDManager bm, double coldStartRate, boolean useMined) {
-        int b = (int) rows.size();
+    /**
+     * The batch of these view rows. {@code negativeSeed} seeds the per-batch negatives (the trainer derives it from
+     * the seed, epoch and batch, so a resumed training draws the same ones).
+     */
+    Batch batch(int[] viewRowsOfBatch, NDManager bm, double coldStartRate, boolean useMined, long negativeSeed) {
+        if (sampler != null) return drawnBatch(viewRowsOfBatch, bm, coldStartRate, useMined, negativeSeed);
+        NDArray rows = bm.create(TwoTowerTrainer.toLong(viewRowsOfBatch));
+        int b = viewRowsOfBatch.length;
         Shape shape = new Shape(b);
         NDArray example = pairs ? TwoTowerTrainer.attach(viewIndex.get(rows), bm) : rows;
         NDArray u = TwoTowerTrainer.attach(trainUser.get(example), bm);
@@ -231,6 +288,75 @@ final class TrainingBatches {
             }
             ids = items;
         }
+        return inputs(u, items, labels, tasks, ids, q, b, bm, coldStartRate);
+    }
+
+    /** A batch of a prepared dataset: its positives with negatives drawn now. */
+    private Batch drawnBatch(int[] rows, NDManager bm, double coldStartRate, boolean useMined, long negativeSeed) {
+        Examples train = data.train();
+        SplittableRandom random = new SplittableRandom(negativeSeed);
+        int b = rows.length;
+        Shape shape = new Shape(b);
+        long[] user = new long[b];
+        long[] item = new long[b];
+        long[] ts = new long[b];
+        if (pairs) {
+            long[] negative = new long[b];
+            for (int r = 0; r < b; r++) {
+                int e = viewRows[rows[r]];
+                user[r] = train.user()[e];
+                item[r] = train.item()[e];
+                ts[r] = train.ts()[e];
+                negative[r] = draw(random, train.user()[e], ts[r]);
+            }
+            NDArray u = bm.create(user);
+            NDArray i = bm.create(item);
+            NDArray negItem = bm.create(negative);
+            if (useMined && mined != null) negItem = mix(u, negItem, null, bm.create(ts), bm, shape);
+            NDArray items = i.concat(negItem);
+            NDArray q = TwoTowerTrainer.attach(logQ.get(i), bm);
+            q = (tech.logqCorrection() ? q : q.zerosLike()).concat(bm.full(shape, tech.logqCorrection() ? uniformLogQ : 0f));
+            return inputs(u, items, bm.ones(shape), null, items, q, b, bm, coldStartRate);
+        }
+        boolean multiTask = tech.multiTask().enabled();
+        float[] label = new float[b];
+        float[] tasks = multiTask ? new float[3 * b] : null;
+        float[] negative = new float[b];
+        for (int r = 0; r < b; r++) {
+            int p = positiveOf(rows[r]);
+            user[r] = train.user()[p];
+            ts[r] = train.ts()[p];
+            if (rows[r] == rowStart[p]) {
+                item[r] = train.item()[p];
+                label[r] = train.click()[p];
+                if (multiTask) {
+                    tasks[3 * r] = train.click()[p];
+                    tasks[3 * r + 1] = train.like()[p];
+                    tasks[3 * r + 2] = train.share()[p];
+                }
+            } else {
+                item[r] = draw(random, train.user()[p], ts[r]);
+                negative[r] = 1f;
+            }
+        }
+        NDArray u = bm.create(user);
+        NDArray items = bm.create(item);
+        if (useMined && mined != null) items = mix(u, items, bm.create(negative), bm.create(ts), bm, shape);
+        return inputs(u, items, bm.create(label), multiTask ? bm.create(tasks, new Shape(b, 3)) : null, items, null, b,
+                bm, coldStartRate);
+    }
+
+    /** A negative for the user at time ts; the view holds only positives that have one. */
+    private int draw(SplittableRandom random, int user, long ts) {
+        int negative = sampler.draw(random, user, ts, trainPositives);
+        if (negative < 0) throw new IllegalStateException("no negative for user row " + user + " at " + ts);
+        return negative;
+    }
+
+    /** The towers' inputs for users {@code u} and items {@code items}, with cold-start training applied. */
+    private Batch inputs(NDArray u, NDArray items, NDArray labels, NDArray tasks, NDArray ids, NDArray q, int b,
+                         NDManager bm, double coldStartRate) {
+        Shape shape = new Shape(b);
         NDArray iVocab = TwoTowerTrainer.attach(itemVocab.get(items), bm);
         if (coldStartRate > 0) {
             float rate = (float) coldStartRate;

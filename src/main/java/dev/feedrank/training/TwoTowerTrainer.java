@@ -26,6 +26,7 @@ import dev.feedrank.model.TwoTowerModel;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -284,14 +285,14 @@ public final class TwoTowerTrainer {
                     }
                     boolean useMined = hard.activeAt(epoch);
                     try (NDManager epochManager = tensors.newSubManager()) {
-                        NDArray order = at.batch < batches ? epochManager.create(toLong(permutation(n, epochShuffle(s.seed(), epoch)))) : null;
+                        int[] order = at.batch < batches ? permutation(n, epochShuffle(s.seed(), epoch)) : null;
                         for (int b = at.batch; b < batches; b++) {
                             int from = b * s.batchSize();
                             int to = Math.min(n, from + s.batchSize());
                             engine.setRandomSeed(batchSeed(s.seed(), epoch, b));
                             try (NDManager bm = epochManager.newSubManager()) {
-                                NDArray rows = attach(order.get(new NDIndex("{}:{}", from, to)), bm);
-                                TrainingBatches.Batch batch = view.batch(rows, bm, s.coldStartRate(), useMined);
+                                TrainingBatches.Batch batch = view.batch(Arrays.copyOfRange(order, from, to), bm,
+                                        s.coldStartRate(), useMined, negativeSeed(s.seed(), epoch, b));
                                 try (GradientCollector gc = trainer.newGradientCollector()) {
                                     NDList out = trainer.forward(batch.inputs());
                                     NDArray loss = view.loss(out, batch);
@@ -477,6 +478,11 @@ public final class TwoTowerTrainer {
     }
 
     /** The engine seed for one batch: dropout and cold-start masks then depend on (seed, epoch, batch) only. */
+    /** Seeds a batch's per-batch negatives (independent of the engine's generator). */
+    static long negativeSeed(long seed, int epoch, int batch) {
+        return mix(mix(mix(seed ^ 0x6E65676174697665L) ^ epoch) ^ batch);
+    }
+
     static int batchSeed(long seed, int epoch, int batch) {
         long h = mix(mix(mix(seed) ^ epoch) ^ ((long) batch << 32 | 0x5EEDL));
         return (int) (h ^ (h >>> 32));

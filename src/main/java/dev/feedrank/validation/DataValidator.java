@@ -50,8 +50,8 @@ public final class DataValidator {
         if (interactions != null && duplicates != null && interactions > 0) p.put("duplicate_rate", duplicates / interactions);
         Examples[] splits = splits(ds);
         for (int s = 0; s < SPLITS.length; s++) {
-            p.put(DatasetProfile.key("examples", SPLITS[s]), (double) splits[s].size());
-            p.put(DatasetProfile.key("label_rate", SPLITS[s]), positiveRate(splits[s]));
+            p.put(DatasetProfile.key("examples", SPLITS[s]), (double) examples(ds, s));
+            p.put(DatasetProfile.key("label_rate", SPLITS[s]), positiveRate(ds, s));
         }
         return p;
     }
@@ -82,17 +82,17 @@ public final class DataValidator {
         add(checks, "min-items", null, items == null || items >= settings.minItems(), items,
                 ">= " + settings.minItems(), null, null, file + ": distinct item ids with at least one interaction");
         for (int s = 0; s < SPLITS.length; s++) {
-            int n = splits[s].size();
+            long n = examples(ds, s);
             add(checks, "min-examples", SPLITS[s], n >= settings.minExamplesPerSplit(), (double) n,
                     ">= " + settings.minExamplesPerSplit(), null, null, "examples (observed and sampled) in the "
-                            + SPLITS[s] + " split");
+                            + SPLITS[s] + " split" + drawnNote(ds, s));
         }
         for (int s = 0; s < SPLITS.length; s++) {
-            double rate = positiveRate(splits[s]);
+            double rate = positiveRate(ds, s);
             add(checks, "label-rate", SPLITS[s], rate >= settings.labelRateMin() && rate <= settings.labelRateMax(),
                     rate, "within [" + ValidationCheck.format(settings.labelRateMin()) + ", "
                             + ValidationCheck.format(settings.labelRateMax()) + "]", null, null,
-                    positives(splits[s]) + " positives (click = 1) of " + splits[s].size() + " examples");
+                    positives(splits[s]) + " positives (click = 1) of " + examples(ds, s) + " examples" + drawnNote(ds, s));
         }
         duplicates(checks, stats, file);
         drift(checks, profile(ds), previous, file);
@@ -277,8 +277,24 @@ public final class DataValidator {
         return new Examples[] {ds.train(), ds.validation(), ds.test()};
     }
 
-    static double positiveRate(Examples e) {
-        return e.size() == 0 ? 0.0 : (double) positives(e) / e.size();
+    /**
+     * A split's examples as training and evaluation see them: the train split of a prepared dataset stores its
+     * positives only and training draws {@code negatives.per-positive} negatives for each, so those count too.
+     */
+    private static long examples(PreparedDataset ds, int split) {
+        Examples e = splits(ds)[split];
+        if (split != 0 || ds.trainNegatives() == null) return e.size();
+        return e.size() + (long) ds.trainNegatives().perPositive() * positives(e);
+    }
+
+    private static String drawnNote(PreparedDataset ds, int split) {
+        return split != 0 || ds.trainNegatives() == null ? "" : " (" + ds.trainNegatives().perPositive()
+                + " negatives per positive drawn by training, fresh every epoch)";
+    }
+
+    static double positiveRate(PreparedDataset ds, int split) {
+        long n = examples(ds, split);
+        return n == 0 ? 0.0 : (double) positives(splits(ds)[split]) / n;
     }
 
     private static long positives(Examples e) {

@@ -57,7 +57,7 @@ class GenericSourceTest {
                 tmp.resolve("work"), null);
         DatasetAssertions.assertWellFormed(ds);
         assertEquals("generic-csv", ds.stats().get("layout"));
-        assertEquals("observed (test split only) + sampled uniform x4", ds.stats().get("negatives"));
+        assertEquals("observed (test split only) + sampled uniform x4 (validation and test: stored; train: drawn per batch, fresh every epoch)", ds.stats().get("negatives"));
         assertEquals(List.of("interactions.csv", "items.csv", "users.csv"), ds.stats().get("inputFiles"));
         assertEquals(41, ds.users().rows(), "user 41 has no interactions but is in users.csv");
         assertEquals(32, ds.items().rows());
@@ -150,7 +150,7 @@ class GenericSourceTest {
         DatasetAssertions.assertWellFormed(ds);
         DatasetAssertions.assertNegativesAvoidPositives(ds);
         assertEquals(List.of("views.csv"), ds.stats().get("inputFiles"));
-        assertEquals("sampled uniform x4", ds.stats().get("negatives"));
+        assertEquals("sampled uniform x4 (validation and test: stored; train: drawn per batch, fresh every epoch)", ds.stats().get("negatives"));
         assertEquals(List.of("popularity", "recent_popularity"), ds.items().featureNames());
         assertEquals(List.of("activity"), ds.users().featureNames());
         int observed = 0;
@@ -181,9 +181,10 @@ class GenericSourceTest {
         PreparedDataset uniform = new DatasetPreparer().prepare(DatasetSpec.parse("csv:" + file), TestData.defaults(),
                 tmp.resolve("work"), null);
         DatasetAssertions.assertNegativesAvoidPositives(ds);
-        assertEquals("sampled popularity x4", ds.stats().get("negatives"));
-        assertTrue(headShare(ds.train()) > 0.3, "popularity: " + headShare(ds.train()));
-        assertTrue(headShare(uniform.train()) < 0.1, "uniform: " + headShare(uniform.train()));
+        assertEquals("sampled popularity x4 (validation and test: stored; train: drawn per batch, fresh every epoch)", ds.stats().get("negatives"));
+        // (the train split stores positives only: training draws its negatives by the same sampler)
+        assertTrue(headShare(ds.validation()) > 0.3, "popularity: " + headShare(ds.validation()));
+        assertTrue(headShare(uniform.validation()) < 0.1, "uniform: " + headShare(uniform.validation()));
     }
 
     /** Share of sampled negatives that are one of the five head items (rows 0..4). */

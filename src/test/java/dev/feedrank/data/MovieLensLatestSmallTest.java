@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The real ml-latest-small (CRLF, quoted titles), read from ../shared; skipped when absent. */
@@ -42,8 +43,10 @@ class MovieLensLatestSmallTest {
 
     @Test
     void implicitFeedbackGetsSampledNegatives() {
-        assertEquals("sampled uniform x4", ds.stats().get("negatives"));
-        for (Examples e : new Examples[] {ds.train(), ds.validation(), ds.test()}) {
+        assertEquals("sampled uniform x4 (validation and test: stored; train: drawn per batch, fresh every epoch)", ds.stats().get("negatives"));
+        for (int i = 0; i < ds.train().size(); i++) assertFalse(ds.train().sampled()[i], "train: positives only");
+        assertEquals(4, ds.trainNegatives().perPositive(), "training draws 4 per train positive");
+        for (Examples e : new Examples[] {ds.validation(), ds.test()}) {
             int positives = 0;
             int sampled = 0;
             for (int i = 0; i < e.size(); i++) {

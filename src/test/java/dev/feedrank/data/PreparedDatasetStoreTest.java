@@ -32,7 +32,7 @@ class PreparedDatasetStoreTest {
                 tmp.resolve("work"), null);
         LocalFolderStorage storage = assertRoundTrip(ds);
         String prefix = PreparedDatasetStore.prefixOf(ds.contentHash());
-        assertEquals(List.of(prefix + "items.parquet", prefix + "schema.json", prefix + "test.parquet",
+        assertEquals(List.of(prefix + "item_first_seen.parquet", prefix + "items.parquet", prefix + "schema.json", prefix + "test.parquet",
                 prefix + "train.parquet", prefix + "users.parquet", prefix + "validation.parquet"),
                 storage.list("datasets/"));
         JsonNode schema = new ObjectMapper().readTree(storage.get(prefix + "schema.json"));
@@ -56,6 +56,9 @@ class PreparedDatasetStoreTest {
         assertEquals(ds.contentHash(), back.contentHash());
         assertEquals(ds.source(), back.source());
         assertEquals(ds.stats(), back.stats());
+        assertEquals(ds.trainNegatives().perPositive(), back.trainNegatives().perPositive());
+        assertEquals(ds.trainNegatives().sampling(), back.trainNegatives().sampling());
+        assertArrayEquals(ds.trainNegatives().itemFirstSeen(), back.trainNegatives().itemFirstSeen());
         for (FeatureTable[] t : new FeatureTable[][] {{ds.users(), back.users()}, {ds.items(), back.items()}}) {
             assertArrayEquals(t[0].ids(), t[1].ids());
             assertArrayEquals(t[0].vocabIndex(), t[1].vocabIndex());

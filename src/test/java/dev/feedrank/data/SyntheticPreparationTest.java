@@ -26,7 +26,7 @@ class SyntheticPreparationTest {
         DatasetAssertions.assertWellFormed(ds);
         assertEquals("synthetic", ds.source());
         assertEquals("synthetic", ds.stats().get("layout"));
-        assertEquals("observed (test split only) + sampled uniform x4", ds.stats().get("negatives"));
+        assertEquals("observed (test split only) + sampled uniform x4 (validation and test: stored; train: drawn per batch, fresh every epoch)", ds.stats().get("negatives"));
         int[] impressions = {16_000, 2_000, 2_000};
         Examples[] splits = {ds.train(), ds.validation(), ds.test()};
         for (int s = 0; s < 3; s++) {
@@ -46,8 +46,15 @@ class SyntheticPreparationTest {
             } else {
                 assertEquals(positives, observed, "train and validation: observed positives only");
             }
-            assertTrue(sampled > 3.9 * positives && sampled <= 4 * positives, sampled + " sampled for " + positives + " positives");
+            if (s == 0) {
+                assertEquals(0, sampled, "train: positives only, training draws their negatives per batch");
+            } else {
+                assertTrue(sampled > 3.9 * positives && sampled <= 4 * positives, sampled + " sampled for " + positives + " positives");
+            }
         }
+        assertEquals(4, ds.trainNegatives().perPositive());
+        assertEquals("uniform", ds.trainNegatives().sampling());
+        assertEquals(ds.items().rows(), ds.trainNegatives().itemFirstSeen().length);
         assertEquals(300, ds.users().rows());
         assertEquals(200, ds.items().rows());
         assertTrue(ds.items().featureNames().containsAll(java.util.List.of("category_0", "topic_0", "year", "quality",

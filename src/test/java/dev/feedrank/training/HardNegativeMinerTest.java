@@ -1,7 +1,6 @@
 package dev.feedrank.training;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.feedrank.data.Examples;
 import dev.feedrank.data.FeatureTable;
@@ -152,12 +151,11 @@ class HardNegativeMinerTest {
         long[] ids;
         try (NDManager m = NDManager.newBaseManager()) {
             view.load(m, MINED);
-            long[] all = new long[view.size()];
+            int[] all = new int[view.size()];
             for (int r = 0; r < all.length; r++) all[r] = r;
             Engine.getInstance().setRandomSeed(11);
             try (NDManager bm = m.newSubManager()) {
-                NDArray rows = bm.create(all);
-                ids = view.batch(rows, bm, 0, true).itemIds().toLongArray();
+                ids = view.batch(all, bm, 0, true, 11).itemIds().toLongArray();
             }
         }
         Map<Long, int[]> counts = new java.util.TreeMap<>(); // ts -> per item, user 0's training negatives
@@ -189,22 +187,21 @@ class HardNegativeMinerTest {
         Examples train = data.train();
         TrainingBatches view = new TrainingBatches(data, hard(TrainingSettings.LossKind.PAIRWISE));
         int repeat = 40;
-        long[] all = new long[view.size() * repeat];
+        int[] all = new int[view.size() * repeat];
         for (int r = 0; r < all.length; r++) all[r] = r % view.size();
         long[] ids;
         try (NDManager m = NDManager.newBaseManager()) {
             view.load(m, MINED);
             Engine.getInstance().setRandomSeed(12);
             try (NDManager bm = m.newSubManager()) {
-                NDArray rows = bm.create(all);
-                ids = view.batch(rows, bm, 0, true).itemIds().toLongArray();
+                ids = view.batch(all, bm, 0, true, 12).itemIds().toLongArray();
             }
         }
         int b = all.length;
         assertEquals(2 * b, ids.length, "positives' items then the negatives'");
         int[][] user0 = new int[2][7]; // by positive time T, T + 1
         for (int r = 0; r < b; r++) {
-            int example = view.example((int) all[r]);
+            int example = view.example(all[r]);
             int negative = (int) ids[b + r];
             long ts = train.ts()[example];
             boolean own = false; // one of the user's train negatives, the pool the pair's negative is drawn from
