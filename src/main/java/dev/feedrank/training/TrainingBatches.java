@@ -33,8 +33,9 @@ import java.util.SplittableRandom;
  *       them), the item tower embedding the positives' items then the negatives'.</li>
  *   <li>With hard negatives active, a {@code mix-ratio} share of those negatives is replaced by one of the user's
  *       mined items (drawn uniformly among its top k), but only when that item was already seen at the example's
- *       timestamp (the pair's positive's, for pairs): its first-seen time, the earliest observed (non-sampled)
- *       example of train, validation or test, is at or before it, the rule the sampled negatives obey. Otherwise the
+ *       timestamp (the pair's positive's, for pairs): its first-seen time ({@link TrainNegatives#itemFirstSeen()};
+ *       for hand-built data the earliest observed (non-sampled) example of train, validation or test) is at or
+ *       before it, the rule the sampled negatives obey. Otherwise the
  *       sampled negative is kept. The comparison is in int64 (epoch seconds are beyond float's exact range) and
  *       draws no random numbers, so batches stay reproducible for a resume.</li>
  *   <li>Cold-start training (see {@code train.cold-start-rate}) shows a share of rows as the OOV user row and drops
@@ -197,12 +198,8 @@ final class TrainingBatches {
 
     /** Pointwise with per-batch negatives: the train positive a view row belongs to. */
     private int positiveOf(int row) {
-        int p = Arrays.binarySearch(rowStart, row);
-        if (p >= 0) {
-            while (p + 1 < rowStart.length && rowStart[p + 1] == row) p++; // (no empty ranges: each has its positive)
-            return p;
-        }
-        return -p - 2;
+        int p = Arrays.binarySearch(rowStart, row); // strictly increasing: every positive has its own row
+        return p >= 0 ? p : -p - 2;
     }
 
     /** Copies the tables to native memory (once), and the mined negatives (each time they change). */

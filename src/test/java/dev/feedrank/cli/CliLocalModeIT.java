@@ -33,7 +33,7 @@ class CliLocalModeIT {
 
     static final Path WORK = Path.of("target", "cli-it").toAbsolutePath();
     static final String[] SMALL = {"--set", "synthetic.users=400", "--set", "synthetic.items=200",
-            "--set", "synthetic.impressions=30000", "--set", "train.epochs=3", "--set", "train.batch-size=512",
+            "--set", "synthetic.impressions=60000", "--set", "train.epochs=3", "--set", "train.batch-size=512",
             // tiny data, 3 epochs: the document's BCE technique beats popularity there, so runs promote; the default
             // softmax needs more data than this (docs/training.md) and the gate rightly rejects it here
             "--set", "train.loss=bce", "--set", "train.cold-start-rate=0.5",

@@ -66,7 +66,7 @@ class FencingIT {
     void aStalledOwnerContinuedAfterAResumeStopsWithoutWritingAndOneExecutionSucceeds() throws Exception {
         Path root = ProcessFaultIT.fresh("fencing");
         String[] settings = {"run", "--json", "--set", "synthetic.users=400", "--set", "synthetic.items=200",
-                "--set", "synthetic.impressions=30000", "--set", "train.batch-size=512", "--set", "train.epochs=3",
+                "--set", "synthetic.impressions=60000", "--set", "train.batch-size=512", "--set", "train.epochs=3",
                 "--set", "train.early-stopping-patience=3", "--set", "train.log-every-batches=1",
                 "--set", "runs.heartbeat-seconds=1", "--set", "runs.stale-after-seconds=3",
                 "--set", "train.loss=bce", "--set", "train.cold-start-rate=0.5", "--set", "train.refit=false"};

@@ -25,7 +25,7 @@ class ProcessFaultIT {
 
     /** Small synthetic data, long enough training to be caught in the middle, fast heartbeats. */
     static final String[] SETTINGS = {"--set", "synthetic.users=400", "--set", "synthetic.items=200",
-            "--set", "synthetic.impressions=30000", "--set", "train.batch-size=512", "--set", "train.epochs=8",
+            "--set", "synthetic.impressions=60000", "--set", "train.batch-size=512", "--set", "train.epochs=8",
             "--set", "train.early-stopping-patience=8", "--set", "train.log-every-batches=1",
             "--set", "runs.heartbeat-seconds=1", "--set", "runs.stale-after-seconds=3",
             // the document's BCE technique: 17 rows per positive make its epochs long enough to be caught in the middle

@@ -79,7 +79,7 @@ class DataValidationRunTest {
         assertTrue(run.getString("stages[1].progress").contains("warnings: min-items: observed"), run.getString("stages[1].progress"));
         firstRun = run.getLong("runId");
         firstRowCount = ((Number) check(run, "row-count-change").get("observed")).doubleValue();
-        assertEquals(30_000, firstRowCount, 0.0, "one interaction per synthetic impression");
+        assertEquals(60_000, firstRowCount, 0.0, "one interaction per synthetic impression");
     }
 
     @Test
@@ -112,25 +112,25 @@ class DataValidationRunTest {
     @Order(3)
     void aRowCountFarFromTheLastSuccessfulRunFailsTheChangeCheck() throws Exception {
         String before = production();
-        JsonPath run = RunApi.runToEnd("synthetic", RunApi.small("synthetic.impressions", "90000"));
+        JsonPath run = RunApi.runToEnd("synthetic", RunApi.small("synthetic.impressions", "180000"));
         assertEquals("FAILED", run.getString("status"));
         assertEquals(List.of("prepare-data", "validate-data"), run.getList("stages.name"));
         Map<String, Object> rows = check(run, "row-count-change");
         assertEquals(false, rows.get("passed"));
         assertEquals("error", rows.get("severity"));
-        assertEquals(90_000.0, ((Number) rows.get("observed")).doubleValue());
+        assertEquals(180_000.0, ((Number) rows.get("observed")).doubleValue());
         assertEquals(firstRowCount, ((Number) rows.get("previous")).doubleValue(), "compared with the last SUCCEEDED run");
         assertEquals(firstRun, ((Number) rows.get("previousRunId")).longValue(), "not with the failed run in between");
         assertThat(rows.get("detail").toString(), containsString("+200.0% against run " + firstRun));
         String error = run.getString("error");
-        assertTrue(error.contains("row-count-change: observed 90000, expected within ±50.0% of the previous count, previous 30000 (run "
+        assertTrue(error.contains("row-count-change: observed 180000, expected within ±50.0% of the previous count, previous 60000 (run "
                 + firstRun + ")"), error);
         assertEquals(before, production());
         // the dataset profile of every run is kept with its metrics (what the next run compares with)
         List<Map<String, Object>> metrics = viewer().get("/api/runs/" + run.getLong("runId") + "/metrics").then()
                 .statusCode(200).extract().jsonPath().getList("metrics.findAll { it.stage == 'validate-data' }");
         assertTrue(metrics.stream().anyMatch(m -> "interactions".equals(m.get("name"))
-                && ((Number) m.get("value")).doubleValue() == 90_000.0), metrics.toString());
+                && ((Number) m.get("value")).doubleValue() == 180_000.0), metrics.toString());
     }
 
     @Test

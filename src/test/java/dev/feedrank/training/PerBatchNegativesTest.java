@@ -133,6 +133,48 @@ class PerBatchNegativesTest {
     }
 
     @Test
+    void minedNegativesReplaceDrawnOnesOnlyWhereAlreadySeen() {
+        TrainingSettings.Technique d = TrainingSettings.Technique.DEFAULT;
+        TrainingSettings.Technique hard = new TrainingSettings.Technique(TrainingSettings.LossKind.BCE, d.posWeight(),
+                d.margin(), d.temperature(), d.logqCorrection(), d.removeAccidentalHits(),
+                new TrainingSettings.HardNegatives(true, 1.0, 1, 1, 1), d.multiTask());
+        // every user's one mined item: the item first seen last within the train window (eligible for late positives only)
+        long[] seen = data.trainNegatives().itemFirstSeen();
+        long lastTrain = java.util.Arrays.stream(data.train().ts()).max().orElseThrow();
+        int latest = -1;
+        for (int i = 0; i < seen.length; i++) {
+            if (seen[i] <= lastTrain && (latest < 0 || seen[i] > seen[latest])) latest = i;
+        }
+        int[] mined = new int[data.users().rows()];
+        java.util.Arrays.fill(mined, latest);
+        TrainingBatches view = new TrainingBatches(data, hard);
+        int[] all = new int[view.size()];
+        for (int r = 0; r < all.length; r++) all[r] = r;
+        view.load(manager, new HardNegativeMiner.Mined(1, mined));
+        long[] ids;
+        float[] labels;
+        try (NDManager bm = manager.newSubManager()) {
+            TrainingBatches.Batch b = view.batch(all, bm, 0, true, 5);
+            ids = b.itemIds().toLongArray();
+            labels = b.labels().toFloatArray();
+        }
+        Examples t = data.train();
+        int replaced = 0;
+        for (int r = 0; r < ids.length; r++) {
+            int p = view.example(r);
+            if (labels[r] == 1f) {
+                assertEquals(t.item()[p], ids[r], "a positive is never replaced");
+            } else if (ids[r] == latest) { // mined (or drawn: then the rules hold anyway)
+                assertTrue(seen[latest] <= t.ts()[p], "row " + r + ": mined item used before it was seen");
+                replaced++;
+            } else {
+                assertEligible(t.user()[p], t.ts()[p], ids[r], "row " + r);
+            }
+        }
+        assertTrue(replaced > 0, "the mined item replaced drawn negatives where it was already seen");
+    }
+
+    @Test
     void aResumedTrainingDrawsTheSameNegativesAndEndsIdentical() throws Exception {
         TrainingSettings s = new TrainingSettings(2, 256, 1e-3, 16, 8, 11, 5, 1, 0.5, 1000, 0.1,
                 technique(TrainingSettings.LossKind.BCE), TrainingSettings.Selection.AUC);
