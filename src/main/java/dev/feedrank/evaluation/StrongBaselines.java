@@ -15,7 +15,8 @@ import java.util.Map;
  * NDCG@10 (ranking validation positives, train items masked), then ranked on test exactly like the model (the
  * user's train and validation items masked). Scores use the user's train row, as the model's user embedding does.
  * <ul>
- *   <li>{@code puresvd}: {@link PureSvd} (rank from {@code eval.puresvd-ranks});</li>
+ *   <li>{@code puresvd}: {@link PureSvd} (rank from {@code eval.puresvd-ranks}; ranks whose fit would need more than
+ *       half the free heap are not tried, and the chosen rank says so; skipped with the reason when none fits);</li>
  *   <li>{@code ease}: {@link EaseR} (lambda from {@code eval.ease-lambdas}), skipped with the reason recorded when the
  *       catalogue has more than {@code eval.ease-max-items} items.</li>
  * </ul>
@@ -85,13 +86,24 @@ public final class StrongBaselines {
                 continue;
             }
             if (name.equals("puresvd")) {
-                int maxRank = s.ranks().stream().mapToInt(Integer::intValue).max().orElseThrow();
+                int threads = Runtime.getRuntime().availableProcessors();
+                List<Integer> fitting = pureSvdRanksWithin(s.ranks(), items, threads, freeHeap(items, s.ranks(), threads));
+                if (fitting.isEmpty()) {
+                    int smallest = s.ranks().stream().mapToInt(Integer::intValue).min().orElseThrow();
+                    out.add(new Result(name, null, null, Map.of(), String.format(Locale.ROOT,
+                            "not enough heap: a rank-%d fit over %d items needs about %d MB, %d MB are free",
+                            smallest, items, pureSvdBytes(items, smallest, threads) >> 20, freeHeap(0, List.of(), 0) >> 20), 0));
+                    continue;
+                }
+                int maxRank = fitting.stream().mapToInt(Integer::intValue).max().orElseThrow();
                 PureSvd svd = PureSvd.fit(train, maxRank, s.seed());
-                List<Integer> ranks = s.ranks().stream().map(r -> Math.min(r, svd.rank())).distinct().toList();
+                List<Integer> ranks = fitting.stream().map(r -> Math.min(r, svd.rank())).distinct().toList();
                 BaselineSelection.Selected<Integer> chosen = BaselineSelection.best(ranks, r -> svd.scorer(r, train), users,
                         relevant, exclude, items, 10);
                 UserScorer scorer = svd.scorer(chosen.best(), train);
-                out.add(new Result(name, test.baseline(task -> scorer), "rank=" + chosen.best(), grid("rank=", chosen),
+                String note = fitting.size() < s.ranks().size()
+                        ? " (ranks above " + maxRank + " not tried: not enough heap)" : "";
+                out.add(new Result(name, test.baseline(task -> scorer), "rank=" + chosen.best() + note, grid("rank=", chosen),
                         null, (System.nanoTime() - t0) / 1e9));
             } else {
                 if (items > s.easeMaxItems()) {
@@ -120,6 +132,35 @@ public final class StrongBaselines {
             }
         }
         return out;
+    }
+
+    /**
+     * Heap a PureSVD fit over {@code items} items up to {@code rank} holds at most: its items x l double arrays
+     * ({@code l = rank + oversample}): the subspace, its Gram product, one accumulator per thread, and the QR's
+     * copy and thin Q.
+     */
+    static long pureSvdBytes(int items, int rank, int threads) {
+        return 8L * items * (rank + PureSvd.DEFAULT_OVERSAMPLE) * (4L + threads);
+    }
+
+    /** The ranks of the grid whose fit needs at most half of {@code freeBytes} (the rest is for scoring). */
+    static List<Integer> pureSvdRanksWithin(List<Integer> grid, int items, int threads, long freeBytes) {
+        return grid.stream().filter(r -> pureSvdBytes(items, r, threads) <= freeBytes / 2).toList();
+    }
+
+    /**
+     * Heap free for a fit (max heap minus what is in use). When the largest fit of the grid would not obviously fit,
+     * a full GC first, so garbage is not counted as in use.
+     */
+    private static long freeHeap(int items, List<Integer> grid, int threads) {
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        int max = grid.stream().mapToInt(Integer::intValue).max().orElse(0);
+        if (items > 0 && pureSvdBytes(items, max, threads) > free / 2) {
+            System.gc();
+            free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        }
+        return free;
     }
 
     private static <T> Map<String, Double> grid(String prefix, BaselineSelection.Selected<T> s) {
