@@ -107,10 +107,15 @@ public class KubernetesStageExecutor implements StageExecutor {
                         attempt.attempt(), namespace, name);
             }
         } catch (KubernetesClientException e) {
-            if (e.getCode() != 409) { // 409: it exists already (created meanwhile): adopt it, never a second Job
+            // 409: it exists already (created meanwhile): adopt it, never a second Job. Any other failure (a stage
+            // timeout interrupting the call, a lost response) may have come after the server created it: a Job that
+            // exists now is adopted too, so the wait below deletes it on a stop instead of leaving it orphaned.
+            if (e.getCode() != 409 && !existsAfterFailedCreate(job)) {
                 throw new RemoteStageException("interrupted: could not create Job " + namespace + "/" + name + ": "
                         + e.getMessage(), e.getCode() == 0 || e.getCode() >= 500 || e.getCode() == 429);
             }
+            LOG.infof("run %d: stage %s attempt %d: Job %s/%s exists although its creation reported %s; adopting it",
+                    attempt.runId(), attempt.stage(), attempt.attempt(), namespace, name, e.getMessage());
         }
         store.attemptJob(attempt.stageExecutionId(), name);
         Ending ending = await(job, attempt, control, config);
@@ -128,6 +133,21 @@ public class KubernetesStageExecutor implements StageExecutor {
                     + ending.detail() + ")", true);
         }
         applyResult(result.get(), attempt, name, ctx, control);
+    }
+
+    /**
+     * Whether the Job exists, asked once more after its creation failed. An interrupt (the stage timeout) is held back
+     * for the question and set again afterwards, so the wait still sees it.
+     */
+    private static boolean existsAfterFailedCreate(Resource<Job> job) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return job.get() != null;
+        } catch (KubernetesClientException e) {
+            return false;
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
     }
 
     private void applyResult(AttemptResult r, StageAttempt attempt, String name, StageContext ctx, RunControl control)
