@@ -90,7 +90,7 @@ public final class DatasetPreparer {
             // without a click) in the test split, so the pointwise test metrics include those hard negatives.
             TrainNegatives trainNegatives = new TrainNegatives(settings.negativesPerPositive(),
                     settings.negativeSampling(), itemFirstSeen(observed, towers.items().rows()));
-            Examples[] splits = withSampledNegatives(observed, towers, settings, trainNegatives.itemFirstSeen());
+            Examples[] splits = withSampledNegatives(observed, towers.users().rows(), trainNegatives, settings.seed());
             if (explicit) splits[TimeSplitter.TEST] = withObservedNegatives(splits[TimeSplitter.TEST], observed[TimeSplitter.TEST]);
             long interactions = counts[0] + counts[1] + counts[2];
             String[] distinct = Sql.firstRow(db, "SELECT count(DISTINCT user_id), count(DISTINCT item_id) "
@@ -148,27 +148,41 @@ public final class DatasetPreparer {
     }
 
     /** Train: its positives; validation and test: positives, each followed by its sampled negatives. */
-    private static Examples[] withSampledNegatives(Examples[] observed, FeatureBuilder.Towers towers,
-                                                   PreparationSettings settings, long[] itemFirstSeen) {
-        int numUsers = towers.users().rows();
-        int numItems = towers.items().rows();
-        int[] itemTrainClicks = new int[numItems];
-        Examples train = observed[TimeSplitter.TRAIN];
-        for (int i = 0; i < train.size(); i++) if (train.click()[i] == 1f) itemTrainClicks[train.item()[i]]++;
-        NegativeSampler sampler = new NegativeSampler(settings.negativesPerPositive(), settings.negativeSampling(),
-                itemFirstSeen, itemTrainClicks);
+    private static Examples[] withSampledNegatives(Examples[] observed, int numUsers, TrainNegatives rules, long seed) {
+        NegativeSampler sampler = rules.sampler(observed[TimeSplitter.TRAIN]);
         // a split's negatives avoid the user's train positives and positives up to and including that split
-        NegativeSampler.UserItems[] exclude = {
-                NegativeSampler.UserItems.positivesOf(numUsers, observed[0]),
-                NegativeSampler.UserItems.positivesOf(numUsers, observed[0], observed[1]),
-                NegativeSampler.UserItems.positivesOf(numUsers, observed[0], observed[1], observed[2])};
         Examples[] out = new Examples[3];
-        out[0] = new NegativeSampler(0, settings.negativeSampling(), itemFirstSeen, itemTrainClicks)
-                .sample(observed[0], exclude[0], 0);
+        out[0] = positives(observed[0]);
         for (int s = 1; s < 3; s++) {
-            out[s] = sampler.sample(observed[s], exclude[s], settings.seed() ^ (0x9E3779B97F4A7C15L * (s + 1)));
+            Examples[] upTo = Arrays.copyOf(observed, s + 1);
+            out[s] = sampler.sample(observed[s], NegativeSampler.UserItems.positivesOf(numUsers, upTo),
+                    seed ^ (0x9E3779B97F4A7C15L * (s + 1)));
         }
         return out;
+    }
+
+    /** The positives (click = 1) of {@code e}, in order. */
+    static Examples positives(Examples e) {
+        int n = 0;
+        for (float c : e.click()) if (c == 1f) n++;
+        int[] user = new int[n];
+        int[] item = new int[n];
+        float[] click = new float[n];
+        float[] like = new float[n];
+        float[] share = new float[n];
+        long[] ts = new long[n];
+        int k = 0;
+        for (int i = 0; i < e.size(); i++) {
+            if (e.click()[i] != 1f) continue;
+            user[k] = e.user()[i];
+            item[k] = e.item()[i];
+            click[k] = 1f;
+            like[k] = e.like()[i];
+            share[k] = e.share()[i];
+            ts[k] = e.ts()[i];
+            k++;
+        }
+        return new Examples(user, item, click, like, share, new boolean[n], ts);
     }
 
     /** A split's sampled examples plus the observed negatives of the same split, merged in time order. */

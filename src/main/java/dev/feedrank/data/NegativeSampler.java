@@ -108,17 +108,19 @@ public final class NegativeSampler {
     public int draw(SplittableRandom random, int user, long ts, UserItems exclude) {
         int available = upperBound(firstSeen, firstSeen.length, ts);
         int drawn = draw(random, user, available, exclude);
-        if (drawn >= 0) return drawn;
-        for (int k = 0; k < available; k++) if (!exclude.contains(user, byFirstSeen[k])) return byFirstSeen[k];
-        return -1;
+        return drawn >= 0 ? drawn : firstEligible(user, available, exclude);
     }
 
     /** Whether {@code user} has an item seen at or before {@code ts} that is not among {@code exclude}. */
     public boolean hasCandidate(int user, long ts, UserItems exclude) {
         int available = upperBound(firstSeen, firstSeen.length, ts);
-        if (available > exclude.count(user)) return true;
-        for (int k = 0; k < available; k++) if (!exclude.contains(user, byFirstSeen[k])) return true;
-        return false;
+        return available > exclude.count(user) || firstEligible(user, available, exclude) >= 0;
+    }
+
+    /** The first of the first {@code available} item rows by first appearance not among the user's, or -1. */
+    private int firstEligible(int user, int available, UserItems exclude) {
+        for (int k = 0; k < available; k++) if (!exclude.contains(user, byFirstSeen[k])) return byFirstSeen[k];
+        return -1;
     }
 
     /** An item row among the first {@code available} by first appearance that the user has not as positive, or -1. */

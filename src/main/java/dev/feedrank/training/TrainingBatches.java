@@ -276,8 +276,7 @@ final class TrainingBatches {
             }
             items = i.concat(negItem);
             ids = items;
-            q = TwoTowerTrainer.attach(logQ.get(i), bm);
-            q = (tech.logqCorrection() ? q : q.zerosLike()).concat(bm.full(shape, tech.logqCorrection() ? uniformLogQ : 0f));
+            q = pairLogQ(i, bm, shape);
         } else {
             if (useMined && mined != null) {
                 items = mix(u, i, TwoTowerTrainer.attach(trainSampled.get(example), bm),
@@ -286,6 +285,15 @@ final class TrainingBatches {
             ids = items;
         }
         return inputs(u, items, labels, tasks, ids, q, b, bm, coldStartRate);
+    }
+
+    /**
+     * The logQ column of a pair batch ({@code positives} then as many negatives): the positives' log share of the train
+     * positives, the negatives' uniform log probability; zeros without logQ correction.
+     */
+    private NDArray pairLogQ(NDArray positives, NDManager bm, Shape shape) {
+        NDArray q = TwoTowerTrainer.attach(logQ.get(positives), bm);
+        return (tech.logqCorrection() ? q : q.zerosLike()).concat(bm.full(shape, tech.logqCorrection() ? uniformLogQ : 0f));
     }
 
     /** A batch of a prepared dataset: its positives with negatives drawn now. */
@@ -311,9 +319,7 @@ final class TrainingBatches {
             NDArray negItem = bm.create(negative);
             if (useMined && mined != null) negItem = mix(u, negItem, null, bm.create(ts), bm, shape);
             NDArray items = i.concat(negItem);
-            NDArray q = TwoTowerTrainer.attach(logQ.get(i), bm);
-            q = (tech.logqCorrection() ? q : q.zerosLike()).concat(bm.full(shape, tech.logqCorrection() ? uniformLogQ : 0f));
-            return inputs(u, items, bm.ones(shape), null, items, q, b, bm, coldStartRate);
+            return inputs(u, items, bm.ones(shape), null, items, pairLogQ(i, bm, shape), b, bm, coldStartRate);
         }
         boolean multiTask = tech.multiTask().enabled();
         float[] label = new float[b];
