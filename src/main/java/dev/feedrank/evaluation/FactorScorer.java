@@ -10,6 +10,7 @@ import dev.feedrank.model.DjlRuntime;
 
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.function.IntFunction;
 
 /**
  * A {@link UserScorer} whose ranking of the items is that of an inner product, {@code query(u) . factor(i)}, so
@@ -88,10 +89,23 @@ public final class FactorScorer implements UserScorer {
     }
 
     int[][] topK(int[] users, BitSet[] exclude, int k, int blockUsers) {
-        if (k < 0) throw new IllegalArgumentException("k must be >= 0: " + k);
         if (exclude != null && exclude.length != users.length) {
             throw new IllegalArgumentException("exclude has " + exclude.length + " entries for " + users.length + " users");
         }
+        return topK(users, exclude == null ? null : j -> exclude[j], k, blockUsers);
+    }
+
+    /**
+     * As {@link #topK(int[], BitSet[], int)}, with the exclusions of the j-th user given by {@code exclude.apply(j)}
+     * (null: none), asked for one block of users at a time: a caller that keeps its users' items compactly builds
+     * at most one block's sets at once instead of one items-wide set per user for the whole ranking.
+     */
+    public int[][] topK(int[] users, IntFunction<BitSet> exclude, int k) {
+        return topK(users, exclude, k, blockUsers());
+    }
+
+    int[][] topK(int[] users, IntFunction<BitSet> exclude, int k, int blockUsers) {
+        if (k < 0) throw new IllegalArgumentException("k must be >= 0: " + k);
         int[][] out = new int[users.length][];
         if (k == 0 || items == 0) {
             for (int j = 0; j < users.length; j++) out[j] = new int[0];
@@ -110,13 +124,15 @@ public final class FactorScorer implements UserScorer {
                 int end = Math.min(users.length, start + blockUsers);
                 int b = end - start;
                 for (int j = start; j < end; j++) queries.query(users[j], q, (j - start) * dim);
+                BitSet[] ex = new BitSet[b];
+                if (exclude != null) for (int j = start; j < end; j++) ex[j - start] = exclude.apply(j);
                 try (NDManager block = manager.newSubManager()) {
                     NDArray query = float64
                             ? block.create(Arrays.copyOf(q, b * dim), new Shape(b, dim))
                             : block.create(toFloat(q, b * dim), new Shape(b, dim));
                     NDArray scores = query.matMul(itemsT);
                     if (float64) scores = scores.toType(DataType.FLOAT32, false);
-                    mask(block, scores, exclude, start, end);
+                    mask(block, scores, ex);
                     NDList top = scores.topK(fetch, 1, true, true);
                     float[] values = top.get(0).toFloatArray();
                     long[] index = top.get(1).toLongArray();
@@ -124,7 +140,7 @@ public final class FactorScorer implements UserScorer {
                     int tied = 0;
                     for (int j = start; j < end; j++) {
                         int r = j - start;
-                        out[j] = select(values, index, r * fetch, fetch, k, candidates(exclude == null ? null : exclude[j]));
+                        out[j] = select(values, index, r * fetch, fetch, k, candidates(ex[r]));
                         if (out[j] == null) ties[tied++] = r;
                     }
                     if (tied > 0) {
@@ -134,7 +150,7 @@ public final class FactorScorer implements UserScorer {
                         for (int t = 0; t < tied; t++) {
                             int j = start + (int) ties[t];
                             System.arraycopy(rows, t * items, row, 0, items);
-                            out[j] = TopK.topK(row, k, exclude == null ? null : exclude[j]);
+                            out[j] = TopK.topK(row, k, ex[(int) ties[t]]);
                         }
                     }
                 }
@@ -149,20 +165,19 @@ public final class FactorScorer implements UserScorer {
         return f;
     }
 
-    /** Items of the rows {@code [start, end)}'s exclusions to {@code -inf}, in place. */
-    private void mask(NDManager block, NDArray scores, BitSet[] exclude, int start, int end) {
-        if (exclude == null) return;
+    /** Items of each row's exclusions ({@code exclude[row]}, null: none) to {@code -inf}, in place. */
+    private void mask(NDManager block, NDArray scores, BitSet[] exclude) {
         int n = 0;
-        for (int j = start; j < end; j++) if (exclude[j] != null) n += exclude[j].cardinality();
+        for (BitSet ex : exclude) if (ex != null) n += ex.cardinality();
         if (n == 0) return;
         long[] rows = new long[n];
         long[] cols = new long[n];
         int p = 0;
-        for (int j = start; j < end; j++) {
-            BitSet ex = exclude[j];
+        for (int r = 0; r < exclude.length; r++) {
+            BitSet ex = exclude[r];
             if (ex == null) continue;
             for (int i = ex.nextSetBit(0); i >= 0 && i < items; i = ex.nextSetBit(i + 1)) {
-                rows[p] = j - start;
+                rows[p] = r;
                 cols[p++] = i;
             }
         }

@@ -183,7 +183,9 @@ public class PipelineRunner {
             ctx.throughput = null;
             Timer.Sample sample = Timer.start(meters);
             long t0 = System.nanoTime();
-            // a remote worker measures and records its own cost; this JVM only waits
+            // a remote worker measures and records its own cost; this JVM only waits. In process, the C heap's free
+            // pages left by the stages before (DuckDB, PyTorch) go back to the OS first, so the cost is this stage's
+            if (!executor.remote()) trimNativeHeap(runId, stage.name());
             ResourceMeter.Measurement measurement = executor.remote() ? null : resourceMeter.start();
             Thread runThread = Thread.currentThread();
             ScheduledFuture<?> watchdog = timeoutSeconds <= 0 ? null : timers.schedule(() -> {
@@ -448,6 +450,17 @@ public class PipelineRunner {
         @Override
         public void cacheHit(boolean hit) {
             store.recordCacheHit(runId, hit);
+        }
+    }
+
+    /** {@link NativeHeapTrim#trim()} before an in-process attempt, with the RSS it released in the log. */
+    private static void trimNativeHeap(long runId, String stage) {
+        if (!NativeHeapTrim.available()) return;
+        Long before = ResourceMeter.currentRss();
+        NativeHeapTrim.trim();
+        Long after = ResourceMeter.currentRss();
+        if (before != null && after != null) {
+            LOG.debugf("run %d: before %s, native heap trimmed: RSS %d -> %d MB", runId, stage, before >> 20, after >> 20);
         }
     }
 }

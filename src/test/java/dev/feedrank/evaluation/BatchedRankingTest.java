@@ -232,7 +232,7 @@ class BatchedRankingTest {
         FactorScorer f = RankingEvaluation.embeddingScorer(u, it, d, EmbeddingScores.dotProduct(d).task("click"));
         int[] users = range(10);
         assertThrows(IllegalArgumentException.class, () -> UserScorer.topK(f::score, users, null, 20, 3));
-        assertThrows(IllegalArgumentException.class, () -> f.topK(users, null, 3));
+        assertThrows(IllegalArgumentException.class, () -> f.topK(users, (BitSet[]) null, 3));
         // a NaN in an excluded item is never looked at, on either path
         BitSet[] ex = new BitSet[10];
         for (int j = 0; j < 10; j++) {
