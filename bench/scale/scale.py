@@ -5,9 +5,12 @@ For each size N (impressions) it runs, in a fresh folder, the packaged app
 
     java -Xmx<heap> -jar target/quarkus-app/quarkus-run.jar run --local --json \
          --set synthetic.impressions=N --set synthetic.users=N/20 --set synthetic.items=N/100 \
-         --set train.epochs=1 [--set stages.executor=process]
+         --set train.epochs=1 --set train.sparse-embedding-updates=true --set data.duckdb-memory-limit=1GB \
+         [--set stages.executor=process]
 
-(users and items grow with N as in issue 12: 2M impressions = 100k users x 20k items) and prints, per size and
+(users and items grow with N as in issue 12: 2M impressions = 100k users x 20k items; row-wise ID-embedding updates,
+without which a step costs O(vocabulary), and DuckDB's memory kept at 1 GB beside the 3 GB heap; a later --set
+overrides either) and prints, per size and
 stage, wall seconds, CPU seconds, peak RSS and peak heap (MB) and train's rows/s, from the run's own cost records
 (stage_execution: see README "Run cost"). With --executor process every stage runs in its own JVM, so a stage's RSS
 is that stage's alone; in-process it is the whole process's peak during the stage. Then the ratio of each stage's
@@ -34,7 +37,8 @@ def run_size(n, args):
     cmd = ["java", f"-Xmx{args.xmx}", "-Dai.djl.offline=true", "-jar", os.path.abspath(args.jar), "run", "--local", "--json",
            "--set", f"synthetic.impressions={n}", "--set", f"synthetic.users={max(100, n // 20)}",
            "--set", f"synthetic.items={max(50, n // 100)}", "--set", "train.epochs=1",
-           "--set", "train.early-stopping-patience=1", "--set", f"stages.executor={args.executor}"]
+           "--set", "train.early-stopping-patience=1", "--set", f"stages.executor={args.executor}",
+           "--set", "train.sparse-embedding-updates=true", "--set", "data.duckdb-memory-limit=1GB"]
     for kv in args.set or []:
         cmd += ["--set", kv]
     env = dict(os.environ, DJL_OFFLINE="true")

@@ -201,6 +201,11 @@ public final class NegativeSampler {
             return Arrays.binarySearch(items, offsets[user], offsets[user + 1], item) >= 0;
         }
 
+        /** Calls {@code action} with each of {@code user}'s items, ascending. */
+        public void forEach(int user, java.util.function.IntConsumer action) {
+            for (int i = offsets[user]; i < offsets[user + 1]; i++) action.accept(items[i]);
+        }
+
         /** How many distinct items {@code user} has. */
         public int count(int user) {
             return offsets[user + 1] - offsets[user];

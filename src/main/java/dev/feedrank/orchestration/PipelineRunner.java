@@ -184,7 +184,7 @@ public class PipelineRunner {
             Timer.Sample sample = Timer.start(meters);
             long t0 = System.nanoTime();
             // a remote worker measures and records its own cost; this JVM only waits. In process, the C heap's free
-            // pages left by the stages before (DuckDB, PyTorch) go back to the OS first, so the cost is this stage's
+            // pages left by the stages before (PyTorch's freed tensors) go back to the OS first
             if (!executor.remote()) trimNativeHeap(runId, stage.name());
             ResourceMeter.Measurement measurement = executor.remote() ? null : resourceMeter.start();
             Thread runThread = Thread.currentThread();

@@ -3,8 +3,8 @@ package dev.feedrank.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.feedrank.data.Examples;
 import dev.feedrank.data.FeatureTable;
+import dev.feedrank.data.NegativeSampler;
 import dev.feedrank.data.PreparedDataset;
 import dev.feedrank.evaluation.TopK;
 import dev.feedrank.model.TaskHeads;
@@ -76,7 +76,9 @@ public final class HardNegativeMiner {
 
         BitSet unseen = new BitSet(numItems);
         for (int i = 0; i < numItems; i++) if (items.vocabIndex()[i] == 0) unseen.set(i);
-        BitSet[] positives = trainPositives(data.train(), users.rows());
+        // each user's train positives as sorted item lists (an items-wide BitSet per user would take users x items
+        // bits: 6 GB at 500k x 100k); a user's exclusion set is built only while its block is mined
+        NegativeSampler.UserItems positives = NegativeSampler.UserItems.positivesOf(users.rows(), data.train());
 
         int[] out = new int[users.rows() * k];
         Arrays.fill(out, -1);
@@ -86,7 +88,7 @@ public final class HardNegativeMiner {
             for (int start = 0; start < users.rows(); start += USERS_PER_BLOCK) {
                 int end = Math.min(users.rows(), start + USERS_PER_BLOCK);
                 boolean any = false;
-                for (int r = start; r < end && !any; r++) any = positives[r] != null;
+                for (int r = start; r < end && !any; r++) any = positives.count(r) > 0;
                 if (!any) continue;
                 float[] scores;
                 try (NDManager block = m.newSubManager()) {
@@ -94,9 +96,9 @@ public final class HardNegativeMiner {
                     scores = side.matMul(itemMatrix).toFloatArray();
                 }
                 for (int r = start; r < end; r++) {
-                    if (positives[r] == null) continue; // not a training user: never needs negatives
+                    if (positives.count(r) == 0) continue; // not a training user: never needs negatives
                     BitSet excluded = (BitSet) unseen.clone();
-                    excluded.or(positives[r]);
+                    positives.forEach(r, excluded::set);
                     int off = (r - start) * numItems;
                     for (int i = 0; i < numItems; i++) row[i] = scores[off + i] + itemBias[i];
                     int[] top = TopK.topK(row, k, excluded);
@@ -105,17 +107,5 @@ public final class HardNegativeMiner {
             }
         }
         return new Mined(k, out);
-    }
-
-    static BitSet[] trainPositives(Examples train, int users) {
-        BitSet[] out = new BitSet[users];
-        for (int i = 0; i < train.size(); i++) {
-            if (train.click()[i] > 0.5f) {
-                int u = train.user()[i];
-                if (out[u] == null) out[u] = new BitSet();
-                out[u].set(train.item()[i]);
-            }
-        }
-        return out;
     }
 }

@@ -26,7 +26,7 @@ class HardNegativeMinerTest {
         try (TwoTowerModel model = new TwoTowerTrainer().train(data, s, new TrainingListener() { }).model()) {
             int k = 10;
             HardNegativeMiner.Mined mined = HardNegativeMiner.mine(model, data, k);
-            BitSet[] positives = HardNegativeMiner.trainPositives(data.train(), data.users().rows());
+            BitSet[] positives = trainPositives(data.train(), data.users().rows());
             float[] u = model.embedUsers(data.users());
             float[] it = model.embedItems(data.items());
             int d = model.spec().embeddingDim();
@@ -216,5 +216,18 @@ class HardNegativeMinerTest {
         assertTrue(user0[1][FUTURE] > 0, "seen at T + 1: mixed in");
         assertTrue(user0[0][EARLY] > 0 && user0[1][EARLY] > 0, "seen before both: mixed in");
         assertEquals(0, user0[0][TEST_ONLY] + user0[1][TEST_ONLY] + user0[0][NEVER] + user0[1][NEVER]);
+    }
+
+    /** Per user, its train positives (null: none): the reference the miner's exclusions are checked against. */
+    private static BitSet[] trainPositives(Examples train, int users) {
+        BitSet[] out = new BitSet[users];
+        for (int i = 0; i < train.size(); i++) {
+            if (train.click()[i] > 0.5f) {
+                int u = train.user()[i];
+                if (out[u] == null) out[u] = new BitSet();
+                out[u].set(train.item()[i]);
+            }
+        }
+        return out;
     }
 }
