@@ -77,7 +77,7 @@ public final class HardNegativeMiner {
         BitSet unseen = new BitSet(numItems);
         for (int i = 0; i < numItems; i++) if (items.vocabIndex()[i] == 0) unseen.set(i);
         // each user's train positives as sorted item lists (an items-wide BitSet per user would take users x items
-        // bits: 6 GB at 500k x 100k); a user's exclusion set is built only while its block is mined
+        // bits: up to 6 GB at 500k x 100k); a user's exclusion set is built only while its block is mined
         NegativeSampler.UserItems positives = NegativeSampler.UserItems.positivesOf(users.rows(), data.train());
 
         int[] out = new int[users.rows() * k];
