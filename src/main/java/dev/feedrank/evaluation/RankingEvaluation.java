@@ -274,7 +274,8 @@ public final class RankingEvaluation {
                 scorer.score(users[j], scores);
                 ranked = TopK.topK(scores, k, historyOf(j));
             }
-            acc.add(users[j], ranked.length > acc.maxK() ? Arrays.copyOf(ranked, acc.maxK()) : ranked, relevantOf(j));
+            acc.add(users[j], ranked.length > acc.maxK() ? Arrays.copyOf(ranked, acc.maxK()) : ranked,
+                    Arrays.copyOfRange(relevantItems, relevantOffsets[j], relevantOffsets[j + 1]));
             if (keepTop > 0) top[j] = ranked.length > keepTop ? Arrays.copyOf(ranked, keepTop) : ranked;
         }
         return new Ranked(acc, top);
