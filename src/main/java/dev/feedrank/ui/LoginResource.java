@@ -1,5 +1,6 @@
 package dev.feedrank.ui;
 
+import dev.feedrank.rest.CallerIdentity;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.jwt.auth.principal.JWTParser;
@@ -13,9 +14,11 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.logging.Logger;
 
@@ -27,7 +30,8 @@ import java.util.Set;
  * is verified exactly as {@code /api} verifies a bearer header (smallrye-jwt's parser with the same key and issuer),
  * must carry role viewer or operator, and is then kept in the {@value UiSession#COOKIE} cookie ({@code HttpOnly;
  * SameSite=Strict; Path=/ui}, {@code Secure} over https, expiring with the token), which smallrye-jwt reads like the
- * header ({@code mp.jwt.token.header=Cookie}). Signing out clears it.
+ * header ({@code mp.jwt.token.header=Cookie}). Where single sign-on is configured, {@code /ui/login/sso} runs
+ * quarkus-oidc's authorization-code flow instead (docs/console.md). Signing out clears either session.
  */
 @Path("/ui")
 @Produces(MediaType.TEXT_HTML)
@@ -37,13 +41,21 @@ public class LoginResource {
 
     @CheckedTemplate(basePath = "ui", requireTypeSafeExpressions = false)
     static class Templates {
-        static native TemplateInstance login(String error, String notice, String next);
+        static native TemplateInstance login(String error, String notice, String next, boolean sso);
     }
+
+    /** The OIDC session cookie of the single sign-on (quarkus-oidc's default tenant), chunked when large. */
+    static final String SSO_COOKIE = "q_session";
 
     @Inject
     JWTParser parser;
+    /** Whether single sign-on is configured (quarkus-oidc's default tenant, off by default). */
+    @ConfigProperty(name = "quarkus.oidc.tenant-enabled", defaultValue = "false")
+    boolean sso;
     @Context
     UriInfo uri;
+    @Inject
+    CallerIdentity caller;
 
     @GET
     public Response home() {
@@ -67,11 +79,29 @@ public class LoginResource {
         return signIn(token, next);
     }
 
+    /**
+     * Single sign-on: only reachable authenticated through the identity provider (the path's mechanism is
+     * quarkus-oidc's code flow, which redirects there and back, then keeps the session in {@value #SSO_COOKIE}).
+     */
+    @GET
+    @Path("login/sso")
+    public Response singleSignOn() {
+        LOG.infof("console single sign-on of %s", caller.who());
+        return Response.seeOther(URI.create("/ui/runs")).header("Cache-Control", "no-store").build();
+    }
+
+    /** Signs out: clears the token cookie and a single sign-on session (the provider's own session is left alone). */
     @POST
     @Path("logout")
-    public Response logout() {
-        return Response.seeOther(URI.create("/ui/login?signedOut"))
-                .header("Set-Cookie", clearCookie(https())).header("Cache-Control", "no-store").build();
+    public Response logout(@Context HttpHeaders headers) {
+        Response.ResponseBuilder r = Response.seeOther(URI.create("/ui/login?signedOut"))
+                .header("Set-Cookie", clearCookie(https())).header("Cache-Control", "no-store");
+        for (String name : headers.getCookies().keySet()) {
+            if (name.startsWith(SSO_COOKIE)) {
+                r.header("Set-Cookie", name + "=; Path=/ui; Max-Age=0; HttpOnly" + (https() ? "; Secure" : ""));
+            }
+        }
+        return r.build();
     }
 
     private Response signIn(String raw, String next) {
@@ -116,6 +146,6 @@ public class LoginResource {
     private Response page(int status, String error, String notice, String next) {
         return Response.status(status).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8"))
                 .header("Cache-Control", "no-store").header("Referrer-Policy", "no-referrer")
-                .entity(Templates.login(error, notice, next == null ? "" : next)).build();
+                .entity(Templates.login(error, notice, next == null ? "" : next, sso)).build();
     }
 }
