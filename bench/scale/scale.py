@@ -8,8 +8,8 @@ For each size N (impressions) it runs, in a fresh folder, the packaged app
          --set train.epochs=1 --set train.sparse-embedding-updates=true --set data.duckdb-memory-limit=1GB \
          [--set stages.executor=process]
 
-(users and items grow with N as in issue 12: 2M impressions = 100k users x 20k items; row-wise ID-embedding updates,
-without which a step costs O(vocabulary), and DuckDB's memory kept at 1 GB beside the 3 GB heap; a later --set
+(users and items grow with N as in issue 12: 2M impressions = 100k users x 20k items; row-wise ID-embedding updates
+at every size, so a step costs O(batch) throughout (the default, auto, would train 1M's 60k ID rows densely), and DuckDB's memory kept at 1 GB beside the 3 GB heap; a later --set
 overrides either) and prints, per size and
 stage, wall seconds, CPU seconds, peak RSS and peak heap (MB) and train's rows/s, from the run's own cost records
 (stage_execution: see README "Run cost"). With --executor process every stage runs in its own JVM, so a stage's RSS

@@ -238,13 +238,14 @@ public interface FeedrankConfig {
         String outputNorm();
 
         /**
-         * Update the ID-embedding tables row-wise: only the rows a batch touched, with a lazy Adam (moments of
-         * untouched rows are left as they are), so a step costs O(batch) instead of O(vocabulary); {@code false}:
-         * DJL's dense Adam over the whole tables (docs/training.md has the evidence for the default).
+         * {@code true}: update the ID-embedding tables row-wise, only the rows a batch touched, with a lazy Adam
+         * (moments of untouched rows are left as they are), so a step costs O(batch) instead of O(vocabulary);
+         * {@code false}: DJL's dense Adam over the whole tables; {@code auto}: row-wise from 100,000 ID-embedding rows
+         * (users + items) on, dense below (docs/training.md has the evidence for the default).
          */
         @WithName("sparse-embedding-updates")
-        @WithDefault("false")
-        boolean sparseEmbeddingUpdates();
+        @WithDefault("auto")
+        String sparseEmbeddingUpdates();
 
         /** Log a progress line every this many batches. */
         @WithName("log-every-batches")

@@ -83,7 +83,12 @@ public class TrainStage implements Stage {
 
     private void train(StageContext ctx, Throughput throughput, ai.djl.Device device) throws Exception {
         PreparedDataset data = datasets.dataset(ctx);
-        TrainingSettings settings = TrainingSettings.from(ctx.config());
+        TrainingSettings settings = TrainingSettings.from(ctx.config(),
+                (long) data.users().vocabSize() + data.items().vocabSize());
+        if (settings.sparseEmbeddingUpdates()) {
+            ctx.progress("ID-embedding tables of " + data.users().vocabSize() + " + " + data.items().vocabSize()
+                    + " rows: updated row-wise (train.sparse-embedding-updates=" + ctx.config().train().sparseEmbeddingUpdates() + ")");
+        }
         String checkpointKey = "runs/" + ctx.runId() + "/checkpoints/best.params";
         String stateKey = lastStateKey(ctx.runId());
         byte[] resumeFrom = null;

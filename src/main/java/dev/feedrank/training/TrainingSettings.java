@@ -13,8 +13,10 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, i
                                boolean sparseEmbeddingUpdates) {
 
     /**
-     * {@code train.sparse-embedding-updates}'s default: whether the ID-embedding tables are updated row-wise (only
-     * the rows a batch touched, lazy Adam) instead of densely by DJL's parameter server (docs/training.md).
+     * Whether the ID-embedding tables are updated row-wise (only the rows a batch touched, lazy Adam) instead of
+     * densely by DJL's parameter server when nothing says otherwise: what {@code train.sparse-embedding-updates=auto}
+     * resolves to below {@link #SPARSE_AUTO_MIN_ID_ROWS} ID-embedding rows, i.e. at every size the quality evidence
+     * covers (docs/training.md).
      */
     public static final boolean DEFAULT_SPARSE_EMBEDDING_UPDATES = false;
 
@@ -118,6 +120,36 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, i
         return from(c.train(), c.split().strategy());
     }
 
+    /**
+     * As {@link #from(FeedrankConfig)} for a model whose ID-embedding tables have {@code idRows} rows (users +
+     * items, OOV rows included): what resolves {@code train.sparse-embedding-updates=auto}.
+     */
+    public static TrainingSettings from(FeedrankConfig c, long idRows) {
+        return from(c).withSparseEmbeddingUpdates(sparseEmbeddingUpdates(c.train().sparseEmbeddingUpdates(), idRows));
+    }
+
+    /**
+     * ID-embedding rows (users + items) from which {@code train.sparse-embedding-updates=auto} updates the tables
+     * row-wise: below it a dense step costs at most about a third more than a sparse one (measured 46k vs. 69k rows/s
+     * at 120k rows against 3k, docs/training.md), above it the dense update of the whole tables dominates.
+     */
+    public static final long SPARSE_AUTO_MIN_ID_ROWS = 100_000;
+
+    /**
+     * {@code train.sparse-embedding-updates}: {@code true}, {@code false}, or {@code auto} (row-wise from
+     * {@link #SPARSE_AUTO_MIN_ID_ROWS} ID-embedding rows on; {@code idRows} &lt; 0: not known, dense).
+     */
+    public static boolean sparseEmbeddingUpdates(String configured, long idRows) {
+        String v = configured == null ? "auto" : configured.trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "true" -> true;
+            case "false" -> false;
+            case "auto" -> idRows >= SPARSE_AUTO_MIN_ID_ROWS;
+            default -> throw new IllegalArgumentException("train.sparse-embedding-updates must be auto, true or false, got '"
+                    + configured + "'");
+        };
+    }
+
     /** {@code train.cold-start-rate} when set, else 0.5 for {@code global-time} and 0 for the per-user splits. */
     public static double coldStartRate(FeedrankConfig.Train t, String splitStrategy) {
         return t.coldStartRate().orElse(splitStrategy == null || splitStrategy.trim().equalsIgnoreCase("global-time") ? 0.5 : 0.0);
@@ -132,7 +164,7 @@ public record TrainingSettings(int epochs, int batchSize, double learningRate, i
         return new TrainingSettings(t.epochs(), t.batchSize(), t.learningRate(), t.embeddingDim(), t.idEmbeddingDim(),
                 t.seed(), t.earlyStoppingPatience(), t.lrPatience(), t.lrFactor(), t.logEveryBatches(),
                 coldStartRate(t, splitStrategy), Technique.from(t), new Selection(t.selectionMetric(), t.selectionUsers()),
-                outputNorm(t.outputNorm(), LossKind.parse(t.loss())), t.sparseEmbeddingUpdates());
+                outputNorm(t.outputNorm(), LossKind.parse(t.loss())), sparseEmbeddingUpdates(t.sparseEmbeddingUpdates(), -1));
     }
 
     /** {@code auto}: unit-length outputs for the in-batch softmax, LayerNorm (the document's) for the other losses. */

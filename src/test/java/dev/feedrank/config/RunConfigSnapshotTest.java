@@ -31,6 +31,15 @@ class RunConfigSnapshotTest {
         assertEquals(java.util.List.of("/data/a", "s3://b/in/"), again.config().data().allowedLocations().orElseThrow());
     }
 
+    @Test
+    void anUnknownSparseUpdateModeIsRefusedBeforeTheRunStarts() {
+        RunConfigFactory factory = new RunConfigFactory();
+        assertEquals("auto", factory.create(Map.of()).config().train().sparseEmbeddingUpdates());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> factory.create(Map.of("train.sparse-embedding-updates", "sometimes")));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("train.sparse-embedding-updates"), e.getMessage());
+    }
+
     /** Nested groups (stages.process, stages.kubernetes) and a map of groups (stages.resources.<stage>) round-trip. */
     @Test
     void nestedGroupsAndMapsOfGroupsRoundTrip() {

@@ -168,7 +168,7 @@ class TrainStageResumeTest {
                 Map.entry("temperature", java.util.Optional.of(1.0)), Map.entry("logqCorrection", true), Map.entry("removeAccidentalHits", true),
                 Map.entry("selectionMetric", "ndcg@10"), Map.entry("selectionUsers", 2000), Map.entry("outputNorm", "layernorm"),
                 Map.entry("device", device),
-                Map.entry("sparseEmbeddingUpdates", dev.feedrank.training.TrainingSettings.DEFAULT_SPARSE_EMBEDDING_UPDATES),
+                Map.entry("sparseEmbeddingUpdates", "auto"),
                 Map.entry("hardNegatives", proxy(FeedrankConfig.HardNegatives.class, Map.of("enabled", false, "mixRatio", 0.5,
                         "topK", 10, "refreshEveryEpochs", 1, "startEpoch", 2))),
                 Map.entry("multiTask", proxy(FeedrankConfig.MultiTask.class, Map.of("enabled", false, "headInput", "concat-product",

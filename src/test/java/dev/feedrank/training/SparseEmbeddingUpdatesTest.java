@@ -30,6 +30,19 @@ class SparseEmbeddingUpdatesTest {
     static final double EPS = 1e-8;
 
     @Test
+    void autoUpdatesRowWiseFromAHundredThousandIdRowsOn() {
+        assertFalse(TrainingSettings.sparseEmbeddingUpdates("auto", 99_999));
+        assertTrue(TrainingSettings.sparseEmbeddingUpdates("auto", 100_000));
+        assertTrue(TrainingSettings.sparseEmbeddingUpdates(" AUTO ", 600_002), "500k users + 100k items, OOV rows");
+        assertFalse(TrainingSettings.sparseEmbeddingUpdates("auto", -1), "size not known: dense");
+        assertTrue(TrainingSettings.sparseEmbeddingUpdates("true", 10));
+        assertFalse(TrainingSettings.sparseEmbeddingUpdates("false", 1_000_000));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainingSettings.sparseEmbeddingUpdates("sometimes", 10));
+        assertTrue(e.getMessage().contains("train.sparse-embedding-updates") && e.getMessage().contains("sometimes"), e.getMessage());
+    }
+
+    @Test
     void rowWiseAdamUpdatesTouchedRowsByAdamsFormulaAndLeavesTheOthers() {
         int rows = 10;
         int dim = 4;
