@@ -72,7 +72,7 @@ public class RunConfigFactory {
             GatePolicy.from(typed.gate()); // threshold values must parse before the run starts, not at its gate
             ValidationSettings.from(typed.validation()); // so must severities and bounds of data validation
             TrainingSettings.Technique.from(typed.train()); // and the loss, mining and multi-task settings
-            TrainingSettings.sparseEmbeddingUpdates(typed.train().sparseEmbeddingUpdates(), -1);
+            TrainingSettings.sparseEmbeddingUpdates(typed.train().sparseEmbeddingUpdates(), -1); // and the update mode
             dev.feedrank.ann.AnnSettings.from(typed.ann()); // and the ANN index parameters
             dev.feedrank.training.TrainingDevice.parse(typed.train().device());
             new dev.feedrank.data.DuckDbSettings(typed.data().duckdbMemoryLimit(), typed.data().duckdbThreads().orElse(null));
