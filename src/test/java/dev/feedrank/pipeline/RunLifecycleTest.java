@@ -59,10 +59,17 @@ class RunLifecycleTest {
         }
     }
 
-    /** Long enough to be caught in the middle of training (40 epochs; early stopping is pushed out of the way). */
+    /**
+     * Epochs of {@link #longTraining}: long enough to be caught in the middle of training (the tests act at epoch 1
+     * or 2, and a stop lands within a batch, so ~10 epochs of ~8 s are slack), short enough that the resumed run of
+     * the cancel test trains to its end in about a minute (with 40 it took five).
+     */
+    static final int LONG_EPOCHS = 12;
+
+    /** {@link #LONG_EPOCHS} epochs, early stopping pushed out of the way, a progress line per batch. */
     static Map<String, String> longTraining(String... extra) {
-        Map<String, String> m = new java.util.LinkedHashMap<>(RunApi.small("train.epochs", "40", "train.early-stopping-patience", "40",
-                "train.log-every-batches", "1"));
+        Map<String, String> m = new java.util.LinkedHashMap<>(RunApi.small("train.epochs", String.valueOf(LONG_EPOCHS),
+                "train.early-stopping-patience", String.valueOf(LONG_EPOCHS), "train.log-every-batches", "1"));
         for (int i = 0; i + 1 < extra.length; i += 2) m.put(extra[i], extra[i + 1]);
         return m;
     }
@@ -91,7 +98,7 @@ class RunLifecycleTest {
     @Order(1)
     void aCancelledRunStopsBetweenBatchesAndResumesFromItsFirstUnfinishedStage() throws Exception {
         long id = RunApi.start("synthetic", longTraining());
-        RunApi.awaitStageProgress(id, "train", "epoch 2/40", Duration.ofMinutes(5));
+        RunApi.awaitStageProgress(id, "train", "epoch 2/" + LONG_EPOCHS, Duration.ofMinutes(5));
         asOperator().post("/api/runs/" + id + "/cancel").then().statusCode(202);
         JsonPath cancelled = RunApi.await(id, Duration.ofMinutes(2));
         assertEquals("CANCELLED", cancelled.getString("status"));
@@ -167,7 +174,7 @@ class RunLifecycleTest {
     @Order(6)
     void forbidSkipsANewTriggerAndReplaceCancelsTheRunningRun() throws Exception {
         long first = RunApi.start("synthetic", longTraining());
-        RunApi.awaitStageProgress(first, "train", "epoch 1/40", Duration.ofMinutes(5));
+        RunApi.awaitStageProgress(first, "train", "epoch 1/" + LONG_EPOCHS, Duration.ofMinutes(5));
         Map<String, Object> forbidden = asOperator().contentType(ContentType.JSON).body(Map.of("overrides", RunApi.small()))
                 .post("/api/runs").then().statusCode(409).extract().jsonPath().getMap("");
         assertEquals("SKIPPED", forbidden.get("status"));
