@@ -27,7 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A small OpenID Connect provider for the console's single sign-on test: discovery, JWKS, an authorization endpoint
- * that signs in the user named by {@code login_hint} at once (no login form) and a token endpoint that checks the
+ * that signs in the user named by {@code login_hint} at once (without one it shows a sign-in form asking for the
+ * user name, for a browser) and a token endpoint that checks the
  * client secret, the redirect URI and the PKCE verifier before it issues an RS256 ID token with the user's
  * {@code groups}. It is a stand-in for a real provider (Keycloak, Dex, Entra ID), written for this test: it
  * implements only what the authorization-code flow needs.
@@ -87,6 +88,18 @@ public class TestIdentityProvider implements QuarkusTestResourceLifecycleManager
 
     private void authorize(HttpExchange ex) throws IOException {
         Map<String, String> q = form(ex.getRequestURI().getRawQuery());
+        if (q.get("login_hint") == null) {
+            // a browser arriving from the console: the provider's sign-in form (user name only), which comes back
+            // here with the request's parameters and login_hint
+            StringBuilder page = new StringBuilder("<!DOCTYPE html><html><head><title>Test identity provider</title></head>"
+                    + "<body><h1>Test identity provider</h1><form method=\"get\" action=\"/realm/authorize\">");
+            q.forEach((k, v) -> page.append("<input type=\"hidden\" name=\"").append(html(k)).append("\" value=\"")
+                    .append(html(v)).append("\">"));
+            page.append("<label for=\"username\">User</label> <input id=\"username\" name=\"login_hint\">"
+                    + " <button id=\"sign-in\" type=\"submit\">Sign in</button></form></body></html>");
+            send(ex, 200, "text/html; charset=utf-8", page.toString());
+            return;
+        }
         List<String> groups = USERS.get(q.get("login_hint"));
         if (!CLIENT_ID.equals(q.get("client_id")) || !"code".equals(q.get("response_type")) || groups == null
                 || q.get("redirect_uri") == null || !"S256".equals(q.get("code_challenge_method"))) {
@@ -136,6 +149,10 @@ public class TestIdentityProvider implements QuarkusTestResourceLifecycleManager
         } catch (JoseException e) {
             send(ex, 500, "text/plain", e.getMessage());
         }
+    }
+
+    private static String html(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
     private static String s256(String verifier) {

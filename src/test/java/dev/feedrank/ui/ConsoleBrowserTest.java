@@ -67,12 +67,17 @@ class ConsoleBrowserTest {
 
     @BeforeAll
     static void startBrowser() throws Exception {
+        profile = Files.createTempDirectory("feedrank-chromium-");
+        browser = chromium(profile);
+    }
+
+    /** Headless Chromium at 1280x800 with the flags that keep it off the network, on a fresh profile folder. */
+    static WebDriver chromium(Path profile) throws Exception {
         if (!Files.isExecutable(CHROMEDRIVER) || !Files.isExecutable(CHROMIUM)) {
             fail("The console's browser tests need Debian's Chromium and its driver at " + CHROMIUM + " and " + CHROMEDRIVER
                     + ": install them with `apt-get install -y chromium chromium-driver` (.ci/run does so when they are missing)");
         }
         Files.createDirectories(SCREENSHOTS);
-        profile = Files.createTempDirectory("feedrank-chromium-");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -80,13 +85,18 @@ class ConsoleBrowserTest {
                 "--disable-dev-shm-usage", "--window-size=1280,800", "--user-data-dir=" + profile.toAbsolutePath());
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
-        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60)).scriptTimeout(Duration.ofSeconds(30));
+        WebDriver driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60)).scriptTimeout(Duration.ofSeconds(30));
+        return driver;
     }
 
     @AfterAll
     static void stopBrowser() throws Exception {
-        if (browser != null) browser.quit();
+        quit(browser, profile);
+    }
+
+    static void quit(WebDriver driver, Path profile) throws Exception {
+        if (driver != null) driver.quit();
         if (profile != null) {
             try (var files = Files.walk(profile)) {
                 files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
@@ -105,7 +115,11 @@ class ConsoleBrowserTest {
     }
 
     static void screenshot(String name) throws Exception {
-        byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
+        screenshot(browser, name);
+    }
+
+    static void screenshot(WebDriver driver, String name) throws Exception {
+        byte[] png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES);
         Files.write(SCREENSHOTS.resolve(name + ".png"), png);
     }
 

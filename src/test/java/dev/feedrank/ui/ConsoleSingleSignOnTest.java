@@ -4,12 +4,20 @@ import dev.feedrank.testing.FeedrankTestServices;
 import dev.feedrank.testing.TestIdentityProvider;
 import dev.feedrank.testing.TestTokens;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * OpenID Connect provider run by the test ({@link TestIdentityProvider}, a stand-in written for this test, not a
  * real provider). The test plays the browser: it follows each redirect by hand, keeping cookies, and checks the
  * session, the roles from the provider's groups (mapped with {@code quarkus.http.auth.roles-mapping}), the CSRF token,
- * sign-out, and that {@code /api} still takes bearer tokens only.
+ * sign-out, and that {@code /api} still takes bearer tokens only; then the same sign-in in Chromium (as
+ * {@link ConsoleBrowserTest}), through the provider's sign-in form, with a screenshot.
  */
 @QuarkusTest
 @QuarkusTestResource(FeedrankTestServices.class)
@@ -48,6 +57,9 @@ class ConsoleSingleSignOnTest {
             return List.of(new TestResourceEntry(TestIdentityProvider.class));
         }
     }
+
+    @TestHTTPResource("/")
+    URL base;
 
     /** Signs {@code user} in through the provider as a browser would; returns the console's cookies afterwards. */
     private static Map<String, String> signInThroughProvider(String user) {
@@ -109,6 +121,35 @@ class ConsoleSingleSignOnTest {
         assertEquals(303, out.statusCode());
         assertTrue(out.getHeaders().getValues("Set-Cookie").stream()
                 .anyMatch(c -> c.startsWith(LoginResource.SSO_COOKIE + "=;") && c.contains("Max-Age=0")), out.getHeaders().toString());
+    }
+
+    @Test
+    void inARealBrowserTheOperatorSignsInThroughTheProvidersFormAndOut() throws Exception {
+        Path profile = Files.createTempDirectory("feedrank-chromium-sso-");
+        WebDriver browser = ConsoleBrowserTest.chromium(profile);
+        try {
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            browser.get(base.toString().replaceAll("/$", "") + "/ui/runs");
+            wait.until(d -> d.getCurrentUrl().contains("/ui/login"));
+            browser.findElement(By.id("sign-in-sso")).click();
+            // the provider's own page (another origin): its sign-in form
+            wait.until(d -> d.getCurrentUrl().contains("/realm/authorize"));
+            browser.findElement(By.id("username")).sendKeys("alice");
+            ConsoleBrowserTest.screenshot(browser, "08-sso-provider");
+            browser.findElement(By.id("sign-in")).click();
+            // back through the callback (the state cookie must survive the cross-site redirect) to the runs page
+            wait.until(d -> d.getCurrentUrl().endsWith("/ui/runs"));
+            String page = browser.getPageSource();
+            assertTrue(page.contains("alice") && page.contains("/ui/runs/new"), "signed in as an operator: " + page);
+            assertTrue(browser.manage().getCookieNamed(LoginResource.SSO_COOKIE) != null, "the session cookie is set");
+            ConsoleBrowserTest.screenshot(browser, "08-sso-signed-in");
+            browser.findElement(By.cssSelector("form[action='/ui/logout'] button")).click();
+            wait.until(d -> d.getCurrentUrl().contains("/ui/login"));
+            browser.get(base.toString().replaceAll("/$", "") + "/ui/runs");
+            wait.until(d -> d.getCurrentUrl().contains("/ui/login?next="));
+        } finally {
+            ConsoleBrowserTest.quit(browser, profile);
+        }
     }
 
     @Test
