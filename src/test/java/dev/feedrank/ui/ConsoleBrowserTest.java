@@ -105,6 +105,11 @@ class ConsoleBrowserTest {
     }
 
     String url(String path) {
+        return url(base, path);
+    }
+
+    /** {@code path} (starting with {@code /}) on the test application at {@code base}. */
+    static String url(URL base, String path) {
         String b = base.toString();
         return (b.endsWith("/") ? b.substring(0, b.length() - 1) : b) + path;
     }

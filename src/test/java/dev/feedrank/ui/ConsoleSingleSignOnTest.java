@@ -129,7 +129,7 @@ class ConsoleSingleSignOnTest {
         WebDriver browser = ConsoleBrowserTest.chromium(profile);
         try {
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
-            browser.get(base.toString().replaceAll("/$", "") + "/ui/runs");
+            browser.get(ConsoleBrowserTest.url(base, "/ui/runs"));
             wait.until(d -> d.getCurrentUrl().contains("/ui/login"));
             browser.findElement(By.id("sign-in-sso")).click();
             // the provider's own page (another origin): its sign-in form
@@ -145,7 +145,7 @@ class ConsoleSingleSignOnTest {
             ConsoleBrowserTest.screenshot(browser, "08-sso-signed-in");
             browser.findElement(By.cssSelector("form[action='/ui/logout'] button")).click();
             wait.until(d -> d.getCurrentUrl().contains("/ui/login"));
-            browser.get(base.toString().replaceAll("/$", "") + "/ui/runs");
+            browser.get(ConsoleBrowserTest.url(base, "/ui/runs"));
             wait.until(d -> d.getCurrentUrl().contains("/ui/login?next="));
         } finally {
             ConsoleBrowserTest.quit(browser, profile);
