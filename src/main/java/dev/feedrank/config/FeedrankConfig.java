@@ -383,7 +383,11 @@ public interface FeedrankConfig {
         @WithDefault("100,300,1000,3000")
         List<Double> easeLambdas();
 
-        /** EASE^R is skipped (with the reason recorded) for catalogues larger than this (items^2 floats of memory). */
+        /**
+         * EASE^R fits at most this many items (it holds items^2 floats, three times while choosing lambda): on a
+         * larger catalogue, or when fewer fit half the free heap, it is fitted on that many of the most popular items
+         * and ranks the others after them (the chosen hyperparameter and the metric {@code fit_items} say so).
+         */
         @WithName("ease-max-items")
         @WithDefault("20000")
         int easeMaxItems();

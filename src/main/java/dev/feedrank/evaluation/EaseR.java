@@ -367,6 +367,46 @@ public final class EaseR {
     }
 
     /**
+     * Scorer over a catalogue of which this model covers only {@code head} (ascending item indices of
+     * {@code history}'s columns; the model was fitted on {@code history.selectColumns(head)}): a head item scores the
+     * sum of the rows of {@code B} of the user's head items, as {@link #scorer(UserItemMatrix)}; every other item
+     * scores {@code -Infinity}, so it ranks after every head item. No scratch buffer: safe for concurrent use.
+     */
+    public UserScorer scorer(UserItemMatrix history, int[] head) {
+        if (head.length != items) {
+            throw new IllegalArgumentException("head has " + head.length + " items, the model " + items);
+        }
+        final int all = history.cols();
+        final int[] position = new int[all];
+        Arrays.fill(position, -1);
+        for (int j = 0; j < head.length; j++) {
+            if (head[j] < 0 || head[j] >= all || (j > 0 && head[j] <= head[j - 1])) {
+                throw new IllegalArgumentException("head must be ascending, distinct and in [0, " + all + ")");
+            }
+            position[head[j]] = j;
+        }
+        final int n = items;
+        final float[] weights = b;
+        final int[] cols = head.clone();
+        return (user, out) -> {
+            if (out.length < all) {
+                throw new IllegalArgumentException("out has " + out.length + " < " + all + " entries");
+            }
+            Arrays.fill(out, 0, all, Float.NEGATIVE_INFINITY);
+            for (int c : cols) out[c] = 0f;
+            int[] idx = history.indices();
+            for (int p = history.start(user), end = history.end(user); p < end; p++) {
+                int h = position[idx[p]];
+                if (h < 0) continue;
+                int base = h * n;
+                for (int j = 0; j < n; j++) {
+                    out[cols[j]] += weights[base + j];
+                }
+            }
+        };
+    }
+
+    /**
      * Scorer: scores of user {@code u} = the sum of the rows of {@code B} of the items in row {@code u} of
      * {@code history} (typically the training matrix).
      */

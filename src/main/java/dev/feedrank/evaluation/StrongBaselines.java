@@ -17,8 +17,11 @@ import java.util.Map;
  * <ul>
  *   <li>{@code puresvd}: {@link PureSvd} (rank from {@code eval.puresvd-ranks}; ranks whose fit would need more than
  *       half the free heap are not tried, and the chosen rank says so; skipped with the reason when none fits);</li>
- *   <li>{@code ease}: {@link EaseR} (lambda from {@code eval.ease-lambdas}), skipped with the reason recorded when the
- *       catalogue has more than {@code eval.ease-max-items} items.</li>
+ *   <li>{@code ease}: {@link EaseR} (lambda from {@code eval.ease-lambdas}) over at most {@code eval.ease-max-items}
+ *       items and at most as many as fit half the free heap ({@link #easeBytes}): on a larger catalogue it is fitted
+ *       on that many of the most popular items (most train positives) and ranks the others after them, and the chosen
+ *       hyperparameter says so; skipped with the reason when the heap holds fewer than {@value #MIN_EASE_ITEMS}
+ *       (or than those two bounds, when smaller).</li>
  * </ul>
  */
 public final class StrongBaselines {
@@ -42,6 +45,9 @@ public final class StrongBaselines {
             if (b.contains("puresvd") && (ranks.isEmpty() || ranks.stream().anyMatch(r -> r < 1))) {
                 throw new IllegalArgumentException("eval.puresvd-ranks must be positive integers, got " + ranks);
             }
+            if (b.contains("ease") && easeMaxItems < 1) {
+                throw new IllegalArgumentException("eval.ease-max-items must be >= 1, got " + easeMaxItems);
+            }
             if (b.contains("ease") && (lambdas.isEmpty() || lambdas.stream().anyMatch(l -> !(l > 0) || l.isInfinite()))) {
                 throw new IllegalArgumentException("eval.ease-lambdas must be positive numbers, got " + lambdas);
             }
@@ -53,7 +59,7 @@ public final class StrongBaselines {
      * NDCG@10 of every candidate, or why it was skipped.
      */
     public record Result(String name, ModelEvaluation.Scored scored, String chosen, Map<String, Double> validationNdcg,
-                         String skipped, double seconds) {
+                         String skipped, double seconds, int items) {
     }
 
     private StrongBaselines() {
@@ -82,7 +88,7 @@ public final class StrongBaselines {
         for (String name : s.baselines()) {
             long t0 = System.nanoTime();
             if (users.length == 0) {
-                out.add(new Result(name, null, null, Map.of(), "no validation user to choose its hyperparameter on", 0));
+                out.add(new Result(name, null, null, Map.of(), "no validation user to choose its hyperparameter on", 0, 0));
                 continue;
             }
             if (name.equals("puresvd")) {
@@ -92,7 +98,7 @@ public final class StrongBaselines {
                     int smallest = s.ranks().stream().mapToInt(Integer::intValue).min().orElseThrow();
                     out.add(new Result(name, null, null, Map.of(), String.format(Locale.ROOT,
                             "not enough heap: a rank-%d fit over %d items needs about %d MB, %d MB are free",
-                            smallest, items, pureSvdBytes(items, smallest, threads) >> 20, freeHeap(0, List.of(), 0) >> 20), 0));
+                            smallest, items, pureSvdBytes(items, smallest, threads) >> 20, freeHeap(0, List.of(), 0) >> 20), 0, 0));
                     continue;
                 }
                 int maxRank = fitting.stream().mapToInt(Integer::intValue).max().orElseThrow();
@@ -104,34 +110,80 @@ public final class StrongBaselines {
                 String note = fitting.size() < s.ranks().size()
                         ? " (ranks above " + maxRank + " not tried: not enough heap)" : "";
                 out.add(new Result(name, test.baseline(task -> scorer), "rank=" + chosen.best() + note, grid("rank=", chosen),
-                        null, (System.nanoTime() - t0) / 1e9));
+                        null, (System.nanoTime() - t0) / 1e9, items));
             } else {
-                if (items > s.easeMaxItems()) {
+                int wanted = Math.min(items, s.easeMaxItems());
+                int fit = easeItemsWithin(train.rows(), wanted, freeHeap());
+                int floor = Math.min(wanted, MIN_EASE_ITEMS);
+                if (fit < floor) {
                     out.add(new Result(name, null, null, Map.of(), String.format(Locale.ROOT,
-                            "the catalogue has %d items, above eval.ease-max-items=%d (EASE^R holds items^2 floats: %.1f GB)",
-                            items, s.easeMaxItems(), 4.0 * items * items / 1e9), 0));
+                            "not enough heap: EASE^R over %d items needs about %d MB, %d MB are free", floor,
+                            easeBytes(train.rows(), floor) >> 20, freeHeap() >> 20), 0, 0));
                     continue;
                 }
+                // on a larger catalogue: the most popular items (train positives), the others ranked after them
+                int[] head = fit < items ? train.mostFrequentColumns(fit) : null;
+                UserItemMatrix x = head == null ? train : train.selectColumns(head);
                 // one inverse per lambda; only the best B so far is kept (items^2 floats each)
-                EaseR.Gram gram = EaseR.gram(train);
+                EaseR.Gram gram = EaseR.gram(x);
                 Map<String, Double> grid = new LinkedHashMap<>();
                 EaseR best = null;
                 double bestNdcg = Double.NEGATIVE_INFINITY;
                 for (double lambda : s.lambdas()) {
-                    EaseR fit = gram.fit(lambda);
-                    double ndcg = BaselineSelection.meanNdcg(fit.scorer(train), users, relevant, exclude, items, 10);
+                    EaseR model = gram.fit(lambda);
+                    UserScorer scorer = head == null ? model.scorer(x) : model.scorer(train, head);
+                    double ndcg = BaselineSelection.meanNdcg(scorer, users, relevant, exclude, items, 10);
                     grid.put("lambda=" + fmt(lambda), ndcg);
                     if (ndcg > bestNdcg) {
                         bestNdcg = ndcg;
-                        best = fit;
+                        best = model;
                     }
                 }
-                UserScorer scorer = best.scorer(train);
-                out.add(new Result(name, test.baseline(task -> scorer), "lambda=" + fmt(best.lambda()), grid, null,
-                        (System.nanoTime() - t0) / 1e9));
+                gram = null;
+                UserScorer scorer = head == null ? best.scorer(x) : best.scorer(train, head);
+                String note = head == null ? "" : String.format(Locale.ROOT,
+                        " on the %d most popular of %d items (%s)", fit, items, fit < s.easeMaxItems()
+                                ? "the largest that fits half the free heap" : "eval.ease-max-items");
+                out.add(new Result(name, test.baseline(task -> scorer), "lambda=" + fmt(best.lambda()) + note, grid, null,
+                        (System.nanoTime() - t0) / 1e9, fit));
             }
         }
         return out;
+    }
+
+    /** When the free heap holds fewer items than this (or the catalogue or the cap, when smaller), EASE^R is skipped. */
+    static final int MIN_EASE_ITEMS = 1_000;
+
+    /**
+     * Heap an EASE^R selection over {@code n} items (of {@code users} rows) holds at most: the fit in progress and the
+     * best fit so far ({@code n^2} floats each), plus, on the direct path ({@code users >= n}), {@code X^T X}
+     * ({@code n^2} floats; the inverse's about three {@code n^2} floats of native memory come on top, outside the
+     * heap), or, on the Woodbury path, {@code Y} ({@code users x n} doubles) and {@code X X^T} and {@code K}
+     * ({@code users^2} doubles each).
+     */
+    static long easeBytes(int users, int n) {
+        long square = 4L * n * n;
+        if (users < n) return 2 * square + 8L * users * n + 16L * users * users;
+        return 3 * square;
+    }
+
+    /** The largest item count up to {@code cap} whose EASE^R selection needs at most half of {@code freeBytes}. */
+    static int easeItemsWithin(int users, int cap, long freeBytes) {
+        int lo = 0;
+        int hi = cap;
+        while (lo < hi) {
+            int mid = (int) (((long) lo + hi + 1) / 2);
+            if (easeBytes(users, mid) <= freeBytes / 2) lo = mid;
+            else hi = mid - 1;
+        }
+        return lo;
+    }
+
+    /** Heap free for a fit after a full GC (max heap minus what is live). */
+    private static long freeHeap() {
+        System.gc();
+        Runtime rt = Runtime.getRuntime();
+        return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
     }
 
     /**

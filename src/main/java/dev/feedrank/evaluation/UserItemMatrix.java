@@ -128,6 +128,70 @@ public final class UserItemMatrix {
         return set;
     }
 
+    /**
+     * The {@code n} columns with the most set entries (users), ties by lower index, in ascending index order (all
+     * columns when {@code n >= cols}).
+     */
+    public int[] mostFrequentColumns(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must be >= 0: " + n);
+        }
+        if (n >= cols) {
+            int[] all = new int[cols];
+            for (int j = 0; j < cols; j++) all[j] = j;
+            return all;
+        }
+        int[] count = new int[cols];
+        for (int p = 0; p < nnz(); p++) {
+            count[indices[p]]++;
+        }
+        // most users first, then lower index: (Integer.MAX_VALUE - count) in the high word, the index in the low one
+        long[] key = new long[cols];
+        for (int j = 0; j < cols; j++) {
+            key[j] = ((long) (Integer.MAX_VALUE - count[j]) << 32) | j;
+        }
+        Arrays.sort(key);
+        int[] out = new int[n];
+        for (int r = 0; r < n; r++) {
+            out[r] = (int) key[r];
+        }
+        Arrays.sort(out);
+        return out;
+    }
+
+    /**
+     * The matrix restricted to the columns {@code columns} (ascending, distinct, in range): column {@code j} of the
+     * result is column {@code columns[j]} of this one; every row is kept.
+     */
+    public UserItemMatrix selectColumns(int[] columns) {
+        int[] position = new int[cols];
+        Arrays.fill(position, -1);
+        for (int j = 0; j < columns.length; j++) {
+            int c = columns[j];
+            if (c < 0 || c >= cols || (j > 0 && c <= columns[j - 1])) {
+                throw new IllegalArgumentException("columns must be ascending, distinct and in [0, " + cols
+                        + "): " + c + " at " + j);
+            }
+            position[c] = j;
+        }
+        int[] ptr = new int[rows + 1];
+        int kept = 0;
+        for (int p = 0; p < nnz(); p++) {
+            if (position[indices[p]] >= 0) kept++;
+        }
+        int[] out = new int[kept];
+        int write = 0;
+        for (int u = 0; u < rows; u++) {
+            ptr[u] = write;
+            for (int p = indptr[u]; p < indptr[u + 1]; p++) {
+                int j = position[indices[p]];
+                if (j >= 0) out[write++] = j; // ascending: the mapping keeps the order
+            }
+        }
+        ptr[rows] = write;
+        return new UserItemMatrix(rows, columns.length, ptr, out);
+    }
+
     // package-private raw access for the baselines (no copies)
     int start(int user) {
         return indptr[user];

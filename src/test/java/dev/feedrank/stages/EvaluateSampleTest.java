@@ -79,6 +79,36 @@ class EvaluateSampleTest {
         }
     }
 
+    @Test
+    void easeOnALargerCatalogueThanItsCapIsFittedOnTheMostPopularItemsAndRanksOnlyThem() {
+        PreparedDataset data = TinyDatasets.agreement(150, 80, 4_000, 9);
+        ModelEvaluation ranking = EvaluateStage.testRanking(data, config(100_000, 3L));
+        StrongBaselines.Result full = ease(data, ranking, 20_000);
+        StrongBaselines.Result head = ease(data, ranking, 30);
+        assertNull(full.skipped());
+        assertNull(head.skipped());
+        assertEquals(80, full.items());
+        assertFalse(full.chosen().contains("most popular"), full.chosen());
+        assertEquals(30, head.items());
+        assertTrue(head.chosen().matches("lambda=\\d+ on the 30 most popular of 80 items \\(eval.ease-max-items\\)"), head.chosen());
+        Set<Integer> popular = new HashSet<>();
+        for (int i : StrongBaselines.trainMatrix(data).mostFrequentColumns(30)) popular.add(i);
+        int listed = 0;
+        for (int[] top : head.scored().top()) {
+            for (int i : top) {
+                assertTrue(popular.contains(i), "item " + i + " is not one of the 30 most popular");
+                listed++;
+            }
+        }
+        assertTrue(listed > 0);
+        assertTrue(head.scored().metrics().get("ndcg@10") > 0, "the head fit ranks test positives: " + head.scored().metrics());
+    }
+
+    private static StrongBaselines.Result ease(PreparedDataset data, ModelEvaluation ranking, int maxItems) {
+        return StrongBaselines.compute(data, ranking, new StrongBaselines.Settings(List.of("ease"), List.of(4),
+                List.of(10.0, 100.0), maxItems, 50, 3L)).get(0);
+    }
+
     /** What evaluate records as the candidate's metrics, with a fixed random model. */
     private static Map<String, Double> evaluate(PreparedDataset data, FeedrankConfig config) {
         ModelEvaluation ranking = EvaluateStage.testRanking(data, config);
