@@ -18,9 +18,9 @@ import java.util.Map;
  *   <li>{@code puresvd}: {@link PureSvd} (rank from {@code eval.puresvd-ranks}; ranks whose fit would need more than
  *       half the free heap are not tried, and the chosen rank says so; skipped with the reason when none fits);</li>
  *   <li>{@code ease}: {@link EaseR} (lambda from {@code eval.ease-lambdas}) over at most {@code eval.ease-max-items}
- *       items and at most as many as fit half the free heap ({@link #easeBytes}): on a larger catalogue it is fitted
+ *       items and at most as many as its memory budget holds ({@link #easeItemsWithin}): on a larger catalogue it is fitted
  *       on that many of the most popular items (most train positives) and ranks the others after them, and the chosen
- *       hyperparameter says so; skipped with the reason when the heap holds fewer than {@value #MIN_EASE_ITEMS}
+ *       hyperparameter says so; skipped with the reason when the budget holds fewer than {@value #MIN_EASE_ITEMS}
  *       (or than those two bounds, when smaller).</li>
  * </ul>
  */
@@ -113,37 +113,45 @@ public final class StrongBaselines {
                         null, (System.nanoTime() - t0) / 1e9, items));
             } else {
                 int wanted = Math.min(items, s.easeMaxItems());
-                int fit = easeItemsWithin(train.rows(), wanted, freeHeap());
+                long free = freeHeap();
+                long max = Runtime.getRuntime().maxMemory();
+                int fit = easeItemsWithin(train.rows(), wanted, free, max);
                 int floor = Math.min(wanted, MIN_EASE_ITEMS);
                 if (fit < floor) {
                     out.add(new Result(name, null, null, Map.of(), String.format(Locale.ROOT,
-                            "not enough heap: EASE^R over %d items needs about %d MB, %d MB are free", floor,
-                            easeBytes(train.rows(), floor) >> 20, freeHeap() >> 20), 0, 0));
+                            "not enough memory: EASE^R over %d items needs about %d MB of heap (%d MB are free) and "
+                                    + "%d MB of native memory (at most an eighth of the %d MB max heap)", floor,
+                            easeHeapBytes(train.rows(), floor) >> 20, free >> 20,
+                            easeNativeBytes(train.rows(), floor) >> 20, max >> 20), 0, 0));
                     continue;
                 }
                 // on a larger catalogue: the most popular items (train positives), the others ranked after them
                 int[] head = fit < items ? train.mostFrequentColumns(fit) : null;
                 UserItemMatrix x = head == null ? train : train.selectColumns(head);
-                // one inverse per lambda; only the best B so far is kept (items^2 floats each)
+                // one B (items^2 floats) at a time: each lambda's fit is scored and dropped before the next one, and
+                // the best is fitted again at the end unless it was the last
                 EaseR.Gram gram = EaseR.gram(x);
                 Map<String, Double> grid = new LinkedHashMap<>();
-                EaseR best = null;
+                double bestLambda = Double.NaN;
                 double bestNdcg = Double.NEGATIVE_INFINITY;
+                EaseFit last = null;
                 for (double lambda : s.lambdas()) {
-                    EaseR model = gram.fit(lambda);
-                    UserScorer scorer = head == null ? model.scorer(x) : model.scorer(train, head);
-                    double ndcg = BaselineSelection.meanNdcg(scorer, users, relevant, exclude, items, 10);
-                    grid.put("lambda=" + fmt(lambda), ndcg);
-                    if (ndcg > bestNdcg) {
-                        bestNdcg = ndcg;
-                        best = model;
+                    last = null; // unreachable before the next inverse
+                    last = easeOnValidation(gram, lambda, x, train, head, users, relevant, exclude, items);
+                    grid.put("lambda=" + fmt(lambda), last.ndcg());
+                    if (last.ndcg() > bestNdcg) {
+                        bestNdcg = last.ndcg();
+                        bestLambda = lambda;
                     }
                 }
+                EaseR best = last.model().lambda() == bestLambda ? last.model() : null;
+                last = null;
+                if (best == null) best = gram.fit(bestLambda);
                 gram = null;
                 UserScorer scorer = head == null ? best.scorer(x) : best.scorer(train, head);
                 String note = head == null ? "" : String.format(Locale.ROOT,
                         " on the %d most popular of %d items (%s)", fit, items, fit < s.easeMaxItems()
-                                ? "the largest that fits half the free heap" : "eval.ease-max-items");
+                                ? "the most the memory budget holds" : "eval.ease-max-items");
                 out.add(new Result(name, test.baseline(task -> scorer), "lambda=" + fmt(best.lambda()) + note, grid, null,
                         (System.nanoTime() - t0) / 1e9, fit));
             }
@@ -151,29 +159,51 @@ public final class StrongBaselines {
         return out;
     }
 
-    /** When the free heap holds fewer items than this (or the catalogue or the cap, when smaller), EASE^R is skipped. */
+    /** When the memory budget holds fewer items than this (or the catalogue or the cap, when smaller), EASE^R is skipped. */
     static final int MIN_EASE_ITEMS = 1_000;
 
-    /**
-     * Heap an EASE^R selection over {@code n} items (of {@code users} rows) holds at most: the fit in progress and the
-     * best fit so far ({@code n^2} floats each), plus, on the direct path ({@code users >= n}), {@code X^T X}
-     * ({@code n^2} floats; the inverse's about three {@code n^2} floats of native memory come on top, outside the
-     * heap), or, on the Woodbury path, {@code Y} ({@code users x n} doubles) and {@code X X^T} and {@code K}
-     * ({@code users^2} doubles each).
-     */
-    static long easeBytes(int users, int n) {
-        long square = 4L * n * n;
-        if (users < n) return 2 * square + 8L * users * n + 16L * users * users;
-        return 3 * square;
+    /** One lambda's fit and its validation NDCG@10. */
+    private record EaseFit(EaseR model, double ndcg) {
     }
 
-    /** The largest item count up to {@code cap} whose EASE^R selection needs at most half of {@code freeBytes}. */
-    static int easeItemsWithin(int users, int cap, long freeBytes) {
+    private static EaseFit easeOnValidation(EaseR.Gram gram, double lambda, UserItemMatrix x, UserItemMatrix train,
+                                            int[] head, int[] users, java.util.BitSet[] relevant,
+                                            java.util.BitSet[] exclude, int items) {
+        EaseR model = gram.fit(lambda);
+        UserScorer scorer = head == null ? model.scorer(x) : model.scorer(train, head);
+        return new EaseFit(model, BaselineSelection.meanNdcg(scorer, users, relevant, exclude, items, 10));
+    }
+
+    /**
+     * Heap an EASE^R selection over {@code n} items (of {@code users} rows) holds at most: one fit ({@code n^2}
+     * floats) plus, on the direct path ({@code users >= n}), {@code X^T X} ({@code n^2} floats), or, on the Woodbury
+     * path, {@code Y} ({@code users x n} doubles) and {@code X X^T} and {@code K} ({@code users^2} doubles each).
+     */
+    static long easeHeapBytes(int users, int n) {
+        long square = 4L * n * n;
+        if (users < n) return square + 8L * users * n + 16L * users * users;
+        return 2 * square;
+    }
+
+    /**
+     * Native memory the direct path's inverse holds for a moment, beside the heap: the copy of {@code X^T X + lambda I},
+     * the LU factors and the result ({@code n^2} floats each). The Woodbury path needs none.
+     */
+    static long easeNativeBytes(int users, int n) {
+        return users < n ? 0 : 12L * n * n;
+    }
+
+    /**
+     * The largest item count up to {@code cap} whose EASE^R selection needs at most half of {@code freeHeap} on the
+     * heap and at most an eighth of {@code maxHeap} of native memory (the JVM's own, libtorch's and DuckDB's memory
+     * live beside the heap too: with {@code -Xmx3g} the 10M-impression pipeline stays under 4 GiB).
+     */
+    static int easeItemsWithin(int users, int cap, long freeHeap, long maxHeap) {
         int lo = 0;
         int hi = cap;
         while (lo < hi) {
             int mid = (int) (((long) lo + hi + 1) / 2);
-            if (easeBytes(users, mid) <= freeBytes / 2) lo = mid;
+            if (easeHeapBytes(users, mid) <= freeHeap / 2 && easeNativeBytes(users, mid) <= maxHeap / 8) lo = mid;
             else hi = mid - 1;
         }
         return lo;

@@ -89,18 +89,27 @@ class EaseHeadTest {
     }
 
     @Test
-    void theHeadIsTheLargestThatHalfTheFreeHeapHolds() {
-        // direct path (users >= items): X^T X, the fit in progress and the best fit, items^2 floats each
-        assertEquals(3L * 4 * 10_000 * 10_000, StrongBaselines.easeBytes(50_000, 10_000));
-        // Woodbury path (fewer users than items): two items^2 floats, Y (users x items doubles), two users^2 doubles
-        assertEquals(2L * 4 * 9_742 * 9_742 + 8L * 610 * 9_742 + 16L * 610 * 610, StrongBaselines.easeBytes(610, 9_742));
-        long free = 2 * StrongBaselines.easeBytes(500_000, 7_000); // 7,000 items fit exactly in half
-        assertEquals(7_000, StrongBaselines.easeItemsWithin(500_000, 100_000, free));
-        assertEquals(5_000, StrongBaselines.easeItemsWithin(500_000, 5_000, free), "the cap (eval.ease-max-items) bounds it");
-        assertEquals(6_999, StrongBaselines.easeItemsWithin(500_000, 100_000, free - 1));
-        assertEquals(0, StrongBaselines.easeItemsWithin(500_000, 100_000, 0));
-        for (int n = 1; n < 3_000; n += 97) {
-            assertTrue(StrongBaselines.easeBytes(700, n) <= StrongBaselines.easeBytes(700, n + 1), "grows with the items at " + n);
-        }
+    void theHeadIsTheLargestThatTheMemoryBudgetHolds() {
+        // direct path (users >= items): X^T X and one fit on the heap, items^2 floats each; the inverse's copy, LU
+        // factors and result natively
+        assertEquals(2L * 4 * 10_000 * 10_000, StrongBaselines.easeHeapBytes(50_000, 10_000));
+        assertEquals(3L * 4 * 10_000 * 10_000, StrongBaselines.easeNativeBytes(50_000, 10_000));
+        // Woodbury path (fewer users than items): one fit, Y (users x items doubles), two users^2 doubles; no native
+        assertEquals(4L * 9_742 * 9_742 + 8L * 610 * 9_742 + 16L * 610 * 610, StrongBaselines.easeHeapBytes(610, 9_742));
+        assertEquals(0, StrongBaselines.easeNativeBytes(610, 9_742));
+
+        long plenty = 1L << 40;
+        long heapFor7000 = 2 * StrongBaselines.easeHeapBytes(500_000, 7_000); // 7,000 items fit half of it exactly
+        assertEquals(7_000, StrongBaselines.easeItemsWithin(500_000, 100_000, heapFor7000, plenty));
+        assertEquals(6_999, StrongBaselines.easeItemsWithin(500_000, 100_000, heapFor7000 - 1, plenty));
+        assertEquals(5_000, StrongBaselines.easeItemsWithin(500_000, 5_000, heapFor7000, plenty), "the cap bounds it");
+        long maxFor4000 = 8 * StrongBaselines.easeNativeBytes(500_000, 4_000); // native: an eighth of the max heap
+        assertEquals(4_000, StrongBaselines.easeItemsWithin(500_000, 100_000, heapFor7000, maxFor4000));
+        assertEquals(3_999, StrongBaselines.easeItemsWithin(500_000, 100_000, heapFor7000, maxFor4000 - 8));
+        assertEquals(0, StrongBaselines.easeItemsWithin(500_000, 100_000, 0, plenty));
+        // -Xmx3g: at most 5,792 items on the direct path (3 x 4 x 5,792^2 bytes <= 384 MiB)
+        assertEquals(5_792, StrongBaselines.easeItemsWithin(500_000, 100_000, plenty, 3L << 30));
+        // MovieLens latest-small (610 users, Woodbury): the whole catalogue with 2 GB free, whatever the native budget
+        assertEquals(9_742, StrongBaselines.easeItemsWithin(610, 9_742, 2_000_000_000L, 1L << 30));
     }
 }
