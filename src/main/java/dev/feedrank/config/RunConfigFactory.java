@@ -1,8 +1,5 @@
 package dev.feedrank.config;
 
-import dev.feedrank.gating.GatePolicy;
-import dev.feedrank.training.TrainingSettings;
-import dev.feedrank.validation.ValidationSettings;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -11,7 +8,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
-import dev.feedrank.data.DatasetLocations;
 
 import java.lang.reflect.Method;
 import java.util.List;
@@ -42,6 +38,12 @@ public class RunConfigFactory {
     public record RunConfig(FeedrankConfig config, Map<String, String> snapshot) {
     }
 
+    private final RunSettingsCheck checks;
+
+    public RunConfigFactory(RunSettingsCheck checks) {
+        this.checks = checks;
+    }
+
     public RunConfig create(Map<String, String> overrides) {
         Config global = ConfigProvider.getConfig();
         Map<String, String> values = new TreeMap<>();
@@ -69,13 +71,7 @@ public class RunConfigFactory {
                     .withValidateUnknown(true)
                     .build();
             typed = cfg.getConfigMapping(FeedrankConfig.class);
-            GatePolicy.from(typed.gate()); // threshold values must parse before the run starts, not at its gate
-            ValidationSettings.from(typed.validation()); // so must severities and bounds of data validation
-            TrainingSettings.Technique.from(typed.train()); // and the loss, mining and multi-task settings
-            TrainingSettings.sparseEmbeddingUpdates(typed.train().sparseEmbeddingUpdates(), -1); // and the update mode
-            dev.feedrank.ann.AnnSettings.from(typed.ann()); // and the ANN index parameters
-            dev.feedrank.training.TrainingDevice.parse(typed.train().device());
-            new dev.feedrank.data.DuckDbSettings(typed.data().duckdbMemoryLimit(), typed.data().duckdbThreads().orElse(null));
+            checks.check(typed); // the domains' checks (stages.RunSettingsChecks)
             if (typed.eval().maxUsers() < 1) {
                 throw new IllegalArgumentException("eval.max-users must be >= 1, got " + typed.eval().maxUsers());
             }
@@ -111,20 +107,12 @@ public class RunConfigFactory {
         return clean.length() > 80 ? clean.substring(0, 80) + "..." : clean;
     }
 
-    /** The dataset locations a run of this configuration may read ({@code data.*}, work dir, bucket). */
-    public static DatasetLocations datasetLocations(FeedrankConfig c) {
-        return DatasetLocations.of(c.data().allowedLocations(), c.data().allowWorkingDirectory(), c.workDir(),
-                c.storage().bucket());
-    }
-
     /**
      * The dataset spec a trigger asked for, checked against {@code data.allowed-locations} before any run is
-     * recorded: an unknown spec or a location outside the list (a symlink in the dataset folder leading out
-     * included) is an {@link IllegalArgumentException}.
+     * recorded ({@link RunSettingsCheck#checkDataset}).
      */
-    public static String checkDataset(String spec, FeedrankConfig c) {
-        datasetLocations(c).checkBeforeReading(spec);
-        return spec;
+    public String checkDataset(String spec, FeedrankConfig c) {
+        return checks.checkDataset(spec, c);
     }
 
     private static String rootMessage(Throwable e) {

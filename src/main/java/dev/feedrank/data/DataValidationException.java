@@ -5,7 +5,7 @@ package dev.feedrank.data;
  * there is one, the field, and what was expected, e.g.
  * {@code ratings.csv row 17, field userId: expected an integer id, got 'abc'}.
  */
-public class DataValidationException extends RuntimeException implements dev.feedrank.orchestration.NonRetryable {
+public class DataValidationException extends RuntimeException implements dev.feedrank.errors.NonRetryable {
     private final String file;
     private final Long row;
     private final String field;

@@ -39,7 +39,7 @@ public final class DatasetLocations {
 
     /** A dataset location outside the allow-list (or not a location at all): the request is refused. */
     public static final class RefusedException extends IllegalArgumentException
-            implements dev.feedrank.orchestration.NonRetryable {
+            implements dev.feedrank.errors.NonRetryable {
         RefusedException(String message) {
             super(message);
         }

@@ -243,7 +243,7 @@ public class RunLauncher {
         }
         runner.executor(config.config()); // stages.executor must name an executor
         String ds = dataset == null || dataset.isBlank() ? config.config().dataset() : dataset;
-        RunConfigFactory.checkDataset(ds, config.config()); // data.allowed-locations: refused before a run is recorded
+        configs.checkDataset(ds, config.config()); // data.allowed-locations: refused before a run is recorded
         long id = store.createRun(config.config().runs().pipeline(), trigger, ds, snapshot(config), RunStatus.QUEUED, null);
         return new Prepared(id, ds, config);
     }

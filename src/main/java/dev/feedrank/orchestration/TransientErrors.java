@@ -1,5 +1,6 @@
 package dev.feedrank.orchestration;
 
+import dev.feedrank.errors.NonRetryable;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;

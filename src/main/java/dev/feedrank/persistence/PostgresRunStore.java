@@ -3,7 +3,7 @@ package dev.feedrank.persistence;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.feedrank.orchestration.FencedException;
-import dev.feedrank.orchestration.NonRetryable;
+import dev.feedrank.errors.NonRetryable;
 import dev.feedrank.orchestration.RunStatus;
 import dev.feedrank.orchestration.RunStore;
 import dev.feedrank.orchestration.TransientErrors;

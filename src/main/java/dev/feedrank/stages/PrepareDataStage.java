@@ -1,7 +1,6 @@
 package dev.feedrank.stages;
 
 import dev.feedrank.config.FeedrankConfig;
-import dev.feedrank.config.RunConfigFactory;
 import dev.feedrank.data.DatasetPreparer;
 import dev.feedrank.data.DatasetSpec;
 import dev.feedrank.data.PreparationSettings;
@@ -72,7 +71,7 @@ public class PrepareDataStage implements Stage {
     @Override
     public void execute(StageContext ctx) throws Exception {
         // defence in depth: the trigger was checked, but a resumed or stored run is checked again where it is read
-        DatasetSpec spec = RunConfigFactory.datasetLocations(ctx.config()).checkBeforeReading(ctx.dataset());
+        DatasetSpec spec = RunSettingsChecks.datasetLocations(ctx.config()).checkBeforeReading(ctx.dataset());
         Path work = DatasetHandoff.workDir(ctx);
         dev.feedrank.data.DuckDbSettings duckDb = duckDb(ctx.config());
         PreparedDatasetStore store = new PreparedDatasetStore(duckDb);

@@ -3,7 +3,7 @@ package dev.feedrank.training;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.feedrank.model.DjlRuntime;
-import dev.feedrank.orchestration.NonRetryable;
+import dev.feedrank.errors.NonRetryable;
 
 import java.util.Locale;
 

@@ -18,7 +18,7 @@ class RunConfigSnapshotTest {
 
     @Test
     void theSnapshotOfARunRebuildsTheSameConfig() {
-        RunConfigFactory factory = new RunConfigFactory();
+        RunConfigFactory factory = new RunConfigFactory(new dev.feedrank.stages.RunSettingsChecks());
         var first = factory.create(Map.of("gate.max-regression.\"ndcg@10\"", "0.02", "gate.min.\"like.auc\"", "0.6",
                 "train.epochs", "3", "stages.timeout-seconds-of.train", "60", "data.allowed-locations", "/data/a,s3://b/in/"));
         assertEquals("/data/a,s3://b/in/", first.snapshot().get("data.allowed-locations"), "a list, not its toString");
@@ -33,7 +33,7 @@ class RunConfigSnapshotTest {
 
     @Test
     void anUnknownSparseUpdateModeIsRefusedBeforeTheRunStarts() {
-        RunConfigFactory factory = new RunConfigFactory();
+        RunConfigFactory factory = new RunConfigFactory(new dev.feedrank.stages.RunSettingsChecks());
         assertEquals("auto", factory.create(Map.of()).config().train().sparseEmbeddingUpdates());
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> factory.create(Map.of("train.sparse-embedding-updates", "sometimes")));
@@ -43,7 +43,7 @@ class RunConfigSnapshotTest {
     /** Nested groups (stages.process, stages.kubernetes) and a map of groups (stages.resources.<stage>) round-trip. */
     @Test
     void nestedGroupsAndMapsOfGroupsRoundTrip() {
-        RunConfigFactory factory = new RunConfigFactory();
+        RunConfigFactory factory = new RunConfigFactory(new dev.feedrank.stages.RunSettingsChecks());
         var first = factory.create(Map.of("stages.executor", "kubernetes", "stages.kubernetes.image", "feedrank:1",
                 "stages.resources.train.gpu", "1", "stages.resources.train.tolerations", "nvidia.com/gpu:NoSchedule",
                 "stages.process.java-options", "-Xmx1g"));
