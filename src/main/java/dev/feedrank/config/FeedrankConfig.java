@@ -384,9 +384,10 @@ public interface FeedrankConfig {
         List<Double> easeLambdas();
 
         /**
-         * EASE^R fits at most this many items (it holds items^2 floats, three times while choosing lambda): on a
-         * larger catalogue, or when fewer fit half the free heap, it is fitted on that many of the most popular items
-         * and ranks the others after them (the chosen hyperparameter and the metric {@code fit_items} say so).
+         * EASE^R fits at most this many items (it holds items^2 floats), and at most as many as its memory budget
+         * holds ({@code StrongBaselines.easeItemsWithin}): on a larger catalogue it is fitted on that many of the most
+         * popular items and ranks the others after them (the chosen hyperparameter and the metric {@code fit_items}
+         * say so).
          */
         @WithName("ease-max-items")
         @WithDefault("20000")

@@ -8,7 +8,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
-
 import java.lang.reflect.Method;
 import java.util.List;
 import java.util.LinkedHashMap;
