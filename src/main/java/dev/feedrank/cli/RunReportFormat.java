@@ -1,5 +1,6 @@
 package dev.feedrank.cli;
 
+import dev.feedrank.reporting.BaselineFits;
 import dev.feedrank.reporting.RunReport;
 import dev.feedrank.reporting.RunReport.CheckView;
 import dev.feedrank.reporting.RunReport.StageView;
@@ -18,8 +19,9 @@ public final class RunReportFormat {
     }
 
     /**
-     * {@code {runId, status, error, stages, metrics, baseline, baselines, skippedBaselines, intervals, rankedUsers,
-     * splitStrategy, gate, model}}; status is SUCCEEDED, CANCELLED or FAILED. {@code baseline} is the popularity
+     * {@code {runId, status, error, stages, metrics, baseline, baselines, skippedBaselines, baselineFits, intervals,
+     * rankedUsers, splitStrategy, gate, model}}; status is SUCCEEDED, CANCELLED or FAILED. {@code baselineFits}: what
+     * each strong baseline fitted ({@link dev.feedrank.reporting.RunReport#baselineFits()}). {@code baseline} is the popularity
      * baseline (kept for compatibility), {@code baselines} every computed baseline by name ({@code popularity},
      * {@code puresvd}, {@code ease}); a skipped baseline is absent from it and named in {@code skippedBaselines}.
      * {@code intervals}: subject ({@code model}, {@code champion}, a baseline name) → metric → {@code [low, high]}.
@@ -65,6 +67,7 @@ public final class RunReportFormat {
         out.put("champion", r.champion());
         out.put("baselines", r.baselines() == null ? Map.of() : r.baselines());
         out.put("skippedBaselines", r.skippedBaselines() == null ? List.of() : r.skippedBaselines());
+        out.put("baselineFits", r.baselineFits() == null ? Map.of() : r.baselineFits());
         out.put("intervals", r.intervals() == null ? Map.of() : r.intervals());
         out.put("rankedUsers", r.rankedUsers());
         out.put("splitStrategy", r.splitStrategy());
@@ -239,6 +242,9 @@ public final class RunReportFormat {
         Double churn = r.metrics().get("churn@10");
         if (churn != null) {
             sb.append(String.format(Locale.ROOT, "  churn@10 %.4f (1 - mean Jaccard of the candidate's and the champion's top-10 lists)%n", churn));
+        }
+        if (r.baselineFits() != null) {
+            r.baselineFits().forEach((name, fit) -> sb.append("  fitted ").append(BaselineFits.describe(name, fit)).append('\n'));
         }
         if (r.skippedBaselines() != null && !r.skippedBaselines().isEmpty()) {
             sb.append("  baselines skipped: ").append(String.join(", ", r.skippedBaselines()))

@@ -56,10 +56,26 @@ public final class StrongBaselines {
 
     /**
      * One baseline's outcome: its test evaluation (null when skipped), the chosen hyperparameter and the validation
-     * NDCG@10 of every candidate, or why it was skipped.
+     * NDCG@10 of every candidate, or why it was skipped. {@code fit} holds what was fitted, as numbers evaluate records
+     * (split {@code train}): the chosen hyperparameter ({@code rank} or {@code lambda}), {@code fit_items} (the items
+     * the fit covers: fewer than {@code catalogue_items} when EASE^R was fitted on the most popular ones) and
+     * {@code catalogue_items}; empty when skipped.
      */
     public record Result(String name, ModelEvaluation.Scored scored, String chosen, Map<String, Double> validationNdcg,
-                         String skipped, double seconds, int items) {
+                         String skipped, double seconds, Map<String, Double> fit) {
+
+        /** Items the fit covers (0 when skipped). */
+        public int items() {
+            return fit.getOrDefault("fit_items", 0.0).intValue();
+        }
+    }
+
+    private static Map<String, Double> fit(String hyperparameter, double value, int fitItems, int catalogueItems) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put(hyperparameter, value);
+        out.put("fit_items", (double) fitItems);
+        out.put("catalogue_items", (double) catalogueItems);
+        return out;
     }
 
     private StrongBaselines() {
@@ -88,7 +104,7 @@ public final class StrongBaselines {
         for (String name : s.baselines()) {
             long t0 = System.nanoTime();
             if (users.length == 0) {
-                out.add(new Result(name, null, null, Map.of(), "no validation user to choose its hyperparameter on", 0, 0));
+                out.add(new Result(name, null, null, Map.of(), "no validation user to choose its hyperparameter on", 0, Map.of()));
                 continue;
             }
             if (name.equals("puresvd")) {
@@ -98,7 +114,7 @@ public final class StrongBaselines {
                     int smallest = s.ranks().stream().mapToInt(Integer::intValue).min().orElseThrow();
                     out.add(new Result(name, null, null, Map.of(), String.format(Locale.ROOT,
                             "not enough heap: a rank-%d fit over %d items needs about %d MB, %d MB are free",
-                            smallest, items, pureSvdBytes(items, smallest, threads) >> 20, freeHeap(0, List.of(), 0) >> 20), 0, 0));
+                            smallest, items, pureSvdBytes(items, smallest, threads) >> 20, freeHeap(0, List.of(), 0) >> 20), 0, Map.of()));
                     continue;
                 }
                 int maxRank = fitting.stream().mapToInt(Integer::intValue).max().orElseThrow();
@@ -110,7 +126,7 @@ public final class StrongBaselines {
                 String note = fitting.size() < s.ranks().size()
                         ? " (ranks above " + maxRank + " not tried: not enough heap)" : "";
                 out.add(new Result(name, test.baseline(task -> scorer), "rank=" + chosen.best() + note, grid("rank=", chosen),
-                        null, (System.nanoTime() - t0) / 1e9, items));
+                        null, (System.nanoTime() - t0) / 1e9, fit("rank", chosen.best(), items, items)));
             } else {
                 int wanted = Math.min(items, s.easeMaxItems());
                 long free = freeHeap();
@@ -122,7 +138,7 @@ public final class StrongBaselines {
                             "not enough memory: EASE^R over %d items needs about %d MB of heap (%d MB are free) and "
                                     + "%d MB of native memory (at most an eighth of the %d MB max heap)", floor,
                             easeHeapBytes(train.rows(), floor) >> 20, free >> 20,
-                            easeNativeBytes(train.rows(), floor) >> 20, max >> 20), 0, 0));
+                            easeNativeBytes(train.rows(), floor) >> 20, max >> 20), 0, Map.of()));
                     continue;
                 }
                 // on a larger catalogue: the most popular items (train positives), the others ranked after them
@@ -153,7 +169,7 @@ public final class StrongBaselines {
                         " on the %d most popular of %d items (%s)", fit, items, fit < s.easeMaxItems()
                                 ? "the most the memory budget holds" : "eval.ease-max-items");
                 out.add(new Result(name, test.baseline(task -> scorer), "lambda=" + fmt(best.lambda()) + note, grid, null,
-                        (System.nanoTime() - t0) / 1e9, fit));
+                        (System.nanoTime() - t0) / 1e9, fit("lambda", best.lambda(), fit, items)));
             }
         }
         return out;

@@ -13,13 +13,17 @@ import java.util.Map;
  * champion when there is one); {@code baseline} is the popularity baseline's, kept for compatibility.
  * {@code baselines} holds every baseline computed on the test split by name, in the order {@code popularity},
  * {@code puresvd}, {@code ease} ({@code popularity} is the same map as {@code baseline}); a baseline evaluate skipped
- * (e.g. EASE^R above {@code eval.ease-max-items}) is not in {@code baselines} but named in
+ * (e.g. EASE^R when its memory budget holds too few items) is not in {@code baselines} but named in
  * {@code skippedBaselines} (the reason is in the evaluate stage's progress and log). {@code intervals} holds the
  * 95% bootstrap interval over the ranked users of each ranking metric, as {@code [low, high]}, per subject:
  * {@code model} (the candidate), {@code champion} and the baselines by the names used in {@code baselines}.
  * {@code rankedUsers} is the number of test users ranked (null for runs that did not reach evaluate or predate it);
  * {@code splitStrategy} is the run's {@code split.strategy} ({@code global-time} when its config does not say).
  * {@code cost} sums what the run's stage attempts consumed ({@link RunCost}); each {@link StageView} has its attempt's.
+ * {@code baselineFits} says, per strong baseline evaluate fitted ({@code puresvd}, {@code ease}), what it fitted: the
+ * hyperparameter chosen on validation ({@code rank}, {@code lambda}), {@code fit_items} and {@code catalogue_items}
+ * (fewer items than the catalogue: EASE^R fitted on the most popular ones, within {@code eval.ease-max-items} and its
+ * memory budget) and {@code fit_seconds}; {@link BaselineFits#describe} puts one in words.
  */
 public record RunReport(long runId, String trigger, String status, String dataset, String outcome, String error,
                         Instant createdAt, Instant startedAt, Instant finishedAt,
@@ -28,7 +32,8 @@ public record RunReport(long runId, String trigger, String status, String datase
                         Boolean cacheHit, int resumeCount, String stopRequested,
                         ValidationView validation, Map<String, Map<String, Double>> baselines,
                         List<String> skippedBaselines, Map<String, Map<String, List<Double>>> intervals,
-                        Integer rankedUsers, String splitStrategy, RunCost cost) {
+                        Integer rankedUsers, String splitStrategy, RunCost cost,
+                        Map<String, Map<String, Double>> baselineFits) {
 
     /**
      * One stage attempt. Its cost (null where not measured, and on attempts recorded before run cost existed):

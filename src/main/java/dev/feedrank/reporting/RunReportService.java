@@ -337,6 +337,14 @@ public class RunReportService {
             }
         }
         if (rankedUsers == null) rankedUsers = modelRankedUsers;
+        Map<String, Map<String, Double>> fits = new LinkedHashMap<>();
+        for (RunMetricEntity m : RunMetricEntity.<RunMetricEntity>list(
+                "runId = ?1 and stage = 'evaluate' and split = 'train' and epoch is null order by id", run.id)) {
+            String name = reportName(m.subject);
+            if (BASELINE_NAMES.contains(name) && !POPULARITY.equals(name) && FIT_METRICS.contains(m.name)) {
+                fits.computeIfAbsent(name, k -> new LinkedHashMap<>()).put(m.name, m.value);
+            }
+        }
         for (String name : skipped) baselines.remove(name);
         baselines.values().removeIf(Map::isEmpty);
         intervals.values().removeIf(Map::isEmpty);
@@ -359,8 +367,11 @@ public class RunReportService {
                 run.startedAt, run.finishedAt, stages, metrics, baseline, run.championVersion, champion, gate, model, config,
                 run.cacheHit, run.resumeCount, run.stopRequested == null ? null : run.stopRequested + " by " + run.stopRequestedBy,
                 validation(run.id), baselines, List.copyOf(skipped), intervals, rankedUsers, splitStrategy(config),
-                RunReport.RunCost.of(stages));
+                RunReport.RunCost.of(stages), fits);
     }
+
+    /** What evaluate records of a strong baseline's fit (split {@code train}). */
+    static final List<String> FIT_METRICS = List.of("rank", "lambda", "fit_items", "catalogue_items", "fit_seconds");
 
     static final String POPULARITY = "popularity";
     /** The metric row evaluate stores for a baseline it skipped (value 1). */

@@ -130,7 +130,7 @@ public class EvaluateStage implements Stage {
             record(ctx, r.name(), r.scored());
             r.validationNdcg().forEach((k, v) -> ctx.metric(r.name(), "val_ndcg@10[" + k + "]", v, "validation", null));
             ctx.metric(r.name(), "fit_seconds", r.seconds(), "train", null);
-            ctx.metric(r.name(), "fit_items", r.items(), "train", null);
+            r.fit().forEach((k, v) -> ctx.metric(r.name(), k, v, "train", null)); // rank or lambda, fit and catalogue items
             baselines.put(r.name(), r.scored().metrics());
             LOG.infof("run %d: baseline %s (%s chosen on validation, NDCG@10 %s) in %.1fs", ctx.runId(), r.name(), r.chosen(),
                     r.validationNdcg(), r.seconds());

@@ -2,6 +2,7 @@ package dev.feedrank.ui;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.feedrank.reporting.BaselineFits;
 import dev.feedrank.reporting.RunReport;
 import dev.feedrank.reporting.RunReport.StageView;
 import dev.feedrank.reporting.RunReportService;
@@ -109,7 +110,8 @@ final class RunPages {
                    String outcome, String error, String created, String started, String finished, String duration,
                    String progress, String eta, List<Pair> facts, List<StageBar> stages, boolean hasCurves,
                    String curvesJson, String bestEpoch, String selectionSeries, String validationSummary,
-                   List<ValidationRow> validation, List<String> subjects, List<MetricRow> metrics, String gateSummary,
+                   List<ValidationRow> validation, List<String> subjects, List<MetricRow> metrics,
+                   List<String> baselineFits, String gateSummary,
                    String gateVerdict, String gateClass, List<CheckRow> checks, String modelVersion, List<Pair> artifacts,
                    List<Pair> config, boolean canCancel, boolean canResume, List<Pair> cost, String notice, String problem) {
     }
@@ -163,6 +165,9 @@ final class RunPages {
             metrics.add(new MetricRow(n, cells));
         }
 
+        List<String> baselineFits = new ArrayList<>();
+        if (r.baselineFits() != null) r.baselineFits().forEach((name, fit) -> baselineFits.add(BaselineFits.describe(name, fit)));
+
         List<CheckRow> checks = new ArrayList<>();
         String gateSummary = "";
         String gateVerdict = "not gated yet";
@@ -203,7 +208,7 @@ final class RunPages {
                 Fmt.time(r.createdAt()), Fmt.time(r.startedAt()), Fmt.time(r.finishedAt()),
                 Fmt.duration(Fmt.between(r.startedAt(), r.finishedAt())), progress, Fmt.eta(progress), facts, bars(r),
                 hasCurves, curvesJson, best, curves == null ? "" : curves.selectionSeries(), validationSummary, validation,
-                subjects, metrics, gateSummary, gateVerdict, gateClass, checks,
+                subjects, metrics, baselineFits, gateSummary, gateVerdict, gateClass, checks,
                 r.model() == null ? "" : r.model().version(), artifacts, config,
                 Fmt.live(r.status()), "FAILED".equals(r.status()) || "CANCELLED".equals(r.status()), costFacts(r),
                 notice == null ? "" : notice, problem == null ? "" : problem);

@@ -33,7 +33,7 @@ class RunReportFormatTest {
                         new RunReport.StageView("validate-data", 1, "FAILED", Instant.EPOCH, Instant.EPOCH, 30L, "data validation failed", Map.of(), null,
                                 null, null, null, null, null, null, null)),
                 Map.of(), Map.of(), null, Map.of(), null, null, Map.of(), null, 0, null, validation,
-                Map.of(), List.of(), Map.of(), null, "global-time", null);
+                Map.of(), List.of(), Map.of(), null, "global-time", null, Map.of());
         String text = RunReportFormat.text(r);
         assertTrue(text.contains("data validation: FAILED (3 checks, 1 failed, 1 warnings, compared with run 4)"), text);
         assertTrue(text.matches("(?s).*\n  FAIL +row-count-change +observed 90000, expected within ±50.0% of the previous count, "
@@ -62,7 +62,19 @@ class RunReportFormatTest {
                         null, null, null, null, null, null, null)),
                 metrics, baselines.getOrDefault("popularity", Map.of()), championVersion, champion, null, null,
                 Map.of("split.strategy", "per-user-time"), false, 0, null, null,
-                baselines, skipped, intervals, 1834, "per-user-time", null);
+                baselines, skipped, intervals, 1834, "per-user-time", null, fits(baselines));
+    }
+
+    /** What evaluate fitted for the strong baselines of {@code baselines}: PureSVD over all items, EASE^R on a head. */
+    static Map<String, Map<String, Double>> fits(Map<String, Map<String, Double>> baselines) {
+        Map<String, Map<String, Double>> fits = new LinkedHashMap<>();
+        if (baselines.containsKey("puresvd")) {
+            fits.put("puresvd", Map.of("rank", 16.0, "fit_items", 1000.0, "catalogue_items", 1000.0, "fit_seconds", 0.42));
+        }
+        if (baselines.containsKey("ease")) {
+            fits.put("ease", Map.of("lambda", 3000.0, "fit_items", 5792.0, "catalogue_items", 100000.0, "fit_seconds", 47.5));
+        }
+        return fits;
     }
 
     static final Map<String, Map<String, Double>> ALL_BASELINES = baselines(true);
@@ -85,6 +97,10 @@ class RunReportFormatTest {
         assertEquals(0.0987, ((Map<?, ?>) baselines.get("puresvd")).get("ndcg@10"));
         assertEquals(0.1111, ((Map<?, ?>) baselines.get("ease")).get("ndcg@10"));
         assertEquals(List.of(), json.get("skippedBaselines"));
+        Map<?, ?> fits = (Map<?, ?>) json.get("baselineFits");
+        assertEquals(List.of("puresvd", "ease"), List.copyOf(fits.keySet()));
+        assertEquals(5792.0, ((Map<?, ?>) fits.get("ease")).get("fit_items"));
+        assertEquals(16.0, ((Map<?, ?>) fits.get("puresvd")).get("rank"));
         Map<?, ?> intervals = (Map<?, ?>) json.get("intervals");
         assertEquals(List.of(0.1101, 0.1372), ((Map<?, ?>) intervals.get("model")).get("ndcg@10"));
         assertEquals(List.of(0.105, 0.131), ((Map<?, ?>) intervals.get("champion")).get("ndcg@10"));
@@ -102,6 +118,8 @@ class RunReportFormatTest {
         assertTrue(text.matches("(?s).*\n  auc +0\\.8123\n.*"), "no interval, no champion or baseline value: " + text);
         assertTrue(text.contains("\n  split per-user-time, 1834 users ranked; champion v3\n"), text);
         assertTrue(text.contains("\n  churn@10 0.4120 "), text);
+        assertTrue(text.contains("\n  fitted puresvd: rank 16 over all 1,000 items, fitted in 0.4 s\n"), text);
+        assertTrue(text.contains("\n  fitted ease: lambda 3000 on the 5,792 most popular of 100,000 items, fitted in 47.5 s\n"), text);
         assertFalse(text.contains("ranked_users"), "ranked users is a line, not a table row: " + text);
         assertFalse(text.matches("(?s).*\n  churn@10 +0\\.4120 +\\[.*"), text);
         // the columns line up, and the table stays within ~120 columns
@@ -133,7 +151,7 @@ class RunReportFormatTest {
                 base.createdAt(), base.startedAt(), base.finishedAt(), stages, base.metrics(), base.baseline(),
                 base.championVersion(), base.champion(), base.gate(), base.model(), base.config(), base.cacheHit(),
                 base.resumeCount(), base.stopRequested(), base.validation(), base.baselines(), base.skippedBaselines(),
-                base.intervals(), base.rankedUsers(), base.splitStrategy(), cost);
+                base.intervals(), base.rankedUsers(), base.splitStrategy(), cost, base.baselineFits());
         String text = RunReportFormat.text(r);
         assertTrue(text.matches("(?s).*\ncost\n +stage +attempt +wall s +CPU s +peak RSS MB +peak heap MB +samples/s\n.*"), text);
         assertTrue(text.matches("(?s).*\n  prepare-data +1 +1\\.2 +2\\.3 +512 +200 +-\n.*"), text);
@@ -160,6 +178,8 @@ class RunReportFormatTest {
         String text = RunReportFormat.text(r);
         assertTrue(text.matches("(?s).*\nmetrics \\(test split\\) +candidate \\[95% interval] +champion +popularity +puresvd\n.*"), text);
         assertTrue(text.contains("\n  baselines skipped: ease"), text);
+        assertTrue(text.contains("\n  fitted puresvd: rank 16"), text);
+        assertFalse(text.contains("fitted ease"), "a skipped baseline fitted nothing: " + text);
         assertTrue(text.contains("\n  split per-user-time, 1834 users ranked; no champion\n"), text);
         assertFalse(text.contains("churn@10"), text);
         Map<String, Object> json = RunReportFormat.cliJson(r);

@@ -78,6 +78,14 @@ class PipelineApiTest {
         assertEquals(run.getMap("baseline"), run.getMap("baselines.popularity"));
         assertNotNull(run.get("baselines.puresvd['ndcg@10']"));
         assertEquals(List.of(), run.getList("skippedBaselines"));
+        // what the strong baselines fitted: the hyperparameter chosen on validation, over the whole (small) catalogue
+        assertEquals(List.of("puresvd", "ease"), List.copyOf(run.getMap("baselineFits").keySet()));
+        assertTrue(run.getDouble("baselineFits.ease.catalogue_items") > 0);
+        assertEquals(run.getDouble("baselineFits.ease.catalogue_items"), run.getDouble("baselineFits.ease.fit_items"));
+        assertEquals(run.getDouble("baselineFits.ease.catalogue_items"), run.getDouble("baselineFits.puresvd.fit_items"));
+        assertTrue(run.getDouble("baselineFits.ease.lambda") > 0, () -> run.getString("baselineFits"));
+        assertTrue(run.getDouble("baselineFits.puresvd.rank") >= 1, () -> run.getString("baselineFits"));
+        assertNotNull(run.get("baselineFits.ease.fit_seconds"));
         List<Float> ci = run.getList("intervals.model['ndcg@10']");
         assertEquals(2, ci.size(), "interval of the candidate's ndcg@10: " + ci);
         assertTrue(ci.get(0) <= run.getFloat("metrics['ndcg@10']") && run.getFloat("metrics['ndcg@10']") <= ci.get(1), ci::toString);

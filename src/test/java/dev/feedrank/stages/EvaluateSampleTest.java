@@ -90,6 +90,8 @@ class EvaluateSampleTest {
         assertEquals(80, full.items());
         assertFalse(full.chosen().contains("most popular"), full.chosen());
         assertEquals(30, head.items());
+        assertEquals(80.0, head.fit().get("catalogue_items"));
+        assertTrue(List.of(10.0, 100.0).contains(head.fit().get("lambda")), "the chosen lambda is recorded: " + head.fit());
         assertTrue(head.chosen().matches("lambda=\\d+ on the 30 most popular of 80 items \\(eval.ease-max-items\\)"), head.chosen());
         Set<Integer> popular = new HashSet<>();
         for (int i : StrongBaselines.trainMatrix(data).mostFrequentColumns(30)) popular.add(i);

@@ -202,6 +202,9 @@ class ConsoleBrowserTest {
         Object best = js("return window.feedrankCharts.validation.bestEpoch;");
         assertTrue(best instanceof Number n && n.intValue() >= 1 && n.intValue() <= epochs, "best epoch " + best);
         assertTrue(browser.findElement(By.id("gate")).getText().contains("beat-baseline"));
+        // what the strong baselines fitted, in words: the chosen hyperparameter over the whole (200-item) catalogue
+        String fits = browser.findElement(By.id("baseline-fits")).getText();
+        assertTrue(fits.matches("(?s)puresvd: rank \\d+ over all 200 items, fitted in .*\nease: lambda \\d+ over all 200 items, fitted in .*"), fits);
         assertFalse(browser.findElements(By.cssSelector("#timeline tbody tr[data-stage='train']")).isEmpty());
         // run cost: the run's totals and each stage attempt's CPU time
         String cost = browser.findElement(By.id("run-cost")).getText();
