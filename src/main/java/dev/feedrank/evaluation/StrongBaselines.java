@@ -89,6 +89,15 @@ public final class StrongBaselines {
     }
 
     public static List<Result> compute(PreparedDataset data, ModelEvaluation test, Settings s) {
+        return compute(data, test, s, line -> { });
+    }
+
+    /**
+     * {@link #compute(PreparedDataset, ModelEvaluation, Settings)}, saying what it is doing through {@code progress}
+     * (a line per fit and per hyperparameter tried: a large catalogue takes minutes).
+     */
+    public static List<Result> compute(PreparedDataset data, ModelEvaluation test, Settings s,
+                                       java.util.function.Consumer<String> progress) {
         List<Result> out = new ArrayList<>();
         if (s.baselines().isEmpty()) return out;
         RankingEvaluation validation = RankingEvaluation.validation(data, List.of(10), s.selectionUsers(), s.seed());
@@ -118,11 +127,14 @@ public final class StrongBaselines {
                     continue;
                 }
                 int maxRank = fitting.stream().mapToInt(Integer::intValue).max().orElseThrow();
+                progress.accept(String.format(Locale.ROOT, "baseline puresvd: fitting rank %d over %d users x %d items, "
+                        + "then choosing among ranks %s on %d validation users", maxRank, train.rows(), items, fitting, users.length));
                 PureSvd svd = PureSvd.fit(train, maxRank, s.seed());
                 List<Integer> ranks = fitting.stream().map(r -> Math.min(r, svd.rank())).distinct().toList();
                 BaselineSelection.Selected<Integer> chosen = BaselineSelection.best(ranks, r -> svd.scorer(r, train), users,
                         relevant, exclude, items, 10);
                 UserScorer scorer = svd.scorer(chosen.best(), train);
+                progress.accept("baseline puresvd: rank " + chosen.best() + " chosen; ranking the test users");
                 String note = fitting.size() < s.ranks().size()
                         ? " (ranks above " + maxRank + " not tried: not enough heap)" : "";
                 out.add(new Result(name, test.baseline(task -> scorer), "rank=" + chosen.best() + note, grid("rank=", chosen),
@@ -151,7 +163,11 @@ public final class StrongBaselines {
                 double bestLambda = Double.NaN;
                 double bestNdcg = Double.NEGATIVE_INFINITY;
                 EaseFit last = null;
+                String over = head == null ? "all " + items + " items" : "the " + fit + " most popular of " + items + " items";
+                int tried = 0;
                 for (double lambda : s.lambdas()) {
+                    progress.accept(String.format(Locale.ROOT, "baseline ease: lambda %s (%d of %d) on %s", fmt(lambda),
+                            ++tried, s.lambdas().size(), over));
                     last = null; // unreachable before the next inverse
                     last = easeOnValidation(gram, lambda, x, train, head, users, relevant, exclude, items);
                     grid.put("lambda=" + fmt(lambda), last.ndcg());
@@ -162,6 +178,7 @@ public final class StrongBaselines {
                 }
                 EaseR best = last.model().lambda() == bestLambda ? last.model() : null;
                 last = null;
+                progress.accept("baseline ease: lambda " + fmt(bestLambda) + " chosen; ranking the test users");
                 if (best == null) best = gram.fit(bestLambda);
                 gram = null;
                 UserScorer scorer = head == null ? best.scorer(x) : best.scorer(train, head);

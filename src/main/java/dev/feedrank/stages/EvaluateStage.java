@@ -93,6 +93,8 @@ public class EvaluateStage implements Stage {
             LOG.infof("run %d: ranking a sample of %d of the %d eligible test users (eval.max-users=%d, seed %d)",
                     ctx.runId(), ranking.users(), ranking.eligibleUsers(), ec.maxUsers(), ctx.config().train().seed());
         }
+        ctx.progress(String.format(Locale.ROOT, "ranking all %d items for %d test users: the candidate", data.items().rows(),
+                ranking.users()));
         float[] userEmb = model.embedUsers(data.users());
         float[] itemEmb = model.embedItems(data.items());
         ModelEvaluation.Scored candidate = ranking.score(userEmb, itemEmb, model.scores());
@@ -102,6 +104,8 @@ public class EvaluateStage implements Stage {
         record(ctx, "model", candidate);
         AnnSettings ann = AnnSettings.from(ctx.config().ann());
         if (ann.enabled()) {
+            ctx.progress(String.format(Locale.ROOT, "candidate NDCG@10 %.4f; measuring the ANN index against the exact top k",
+                    candidate.metrics().getOrDefault("ndcg@10", Double.NaN)));
             Map<String, Double> annMetrics = annRecall(model, userEmb, itemEmb, data.items().rows(),
                     ranking.clickRanking().userRows(), ann, ctx.config().train().seed());
             annMetrics.forEach((k, v) -> ctx.metric("model", k, v, "test", null));
@@ -120,7 +124,7 @@ public class EvaluateStage implements Stage {
         StringBuilder line = new StringBuilder();
         StrongBaselines.Settings bs = new StrongBaselines.Settings(ec.baselines(), ec.puresvdRanks(), ec.easeLambdas(),
                 ec.easeMaxItems(), ec.selectionUsers(), ctx.config().train().seed());
-        for (StrongBaselines.Result r : StrongBaselines.compute(data, ranking, bs)) {
+        for (StrongBaselines.Result r : StrongBaselines.compute(data, ranking, bs, ctx::progress)) {
             if (r.skipped() != null) {
                 ctx.metric(r.name(), "skipped", 1, "test", null);
                 LOG.infof("run %d: baseline %s skipped: %s", ctx.runId(), r.name(), r.skipped());
@@ -219,6 +223,7 @@ public class EvaluateStage implements Stage {
     private Champion evaluateChampion(StageContext ctx, ModelRegistry.AliasedVersion production, PreparedDataset data,
                                       ModelEvaluation ranking, ModelEvaluation.Scored candidate,
                                       Map<String, Double> candidateMetrics) {
+        ctx.progress("champion " + production.version() + ": loading its bundle and ranking the same users");
         try (BundleLoader.LoadedBundle bundle = new BundleLoader().load(production.bundlePrefix(), storage)) {
             ChampionInputs.Remapped inputs = ChampionInputs.remap(bundle, data.users(), data.items());
             ModelEvaluation.Scored scored = evaluate(bundle.model(), inputs.users(), inputs.items(), ranking);

@@ -106,6 +106,21 @@ class EvaluateSampleTest {
         assertTrue(head.scored().metrics().get("ndcg@10") > 0, "the head fit ranks test positives: " + head.scored().metrics());
     }
 
+    @Test
+    void baselinesSayWhatTheyAreFitting() {
+        PreparedDataset data = TinyDatasets.agreement(150, 80, 4_000, 9);
+        ModelEvaluation ranking = EvaluateStage.testRanking(data, config(100_000, 3L));
+        List<String> lines = new java.util.ArrayList<>();
+        StrongBaselines.compute(data, ranking, new StrongBaselines.Settings(List.of("puresvd", "ease"), List.of(4, 8),
+                List.of(10.0, 100.0), 30, 50, 3L), lines::add);
+        assertEquals(5, lines.size(), lines::toString);
+        assertTrue(lines.get(0).startsWith("baseline puresvd: fitting rank 8 over "), lines.get(0));
+        assertTrue(lines.get(1).matches("baseline puresvd: rank [48] chosen; ranking the test users"), lines.get(1));
+        assertEquals("baseline ease: lambda 10 (1 of 2) on the 30 most popular of 80 items", lines.get(2));
+        assertEquals("baseline ease: lambda 100 (2 of 2) on the 30 most popular of 80 items", lines.get(3));
+        assertTrue(lines.get(4).matches("baseline ease: lambda (10|100) chosen; ranking the test users"), lines.get(4));
+    }
+
     private static StrongBaselines.Result ease(PreparedDataset data, ModelEvaluation ranking, int maxItems) {
         return StrongBaselines.compute(data, ranking, new StrongBaselines.Settings(List.of("ease"), List.of(4),
                 List.of(10.0, 100.0), maxItems, 50, 3L)).get(0);
