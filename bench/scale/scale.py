@@ -12,7 +12,8 @@ For each size N (impressions) it runs, in a fresh folder, the packaged app
 at every size, so a step costs O(batch) throughout (the default, auto, would train 1M's 60k ID rows densely), and DuckDB's memory kept at 1 GB beside the 3 GB heap; a later --set
 overrides either) and prints, per size and
 stage, wall seconds, CPU seconds, peak RSS and peak heap (MB) and train's rows/s, from the run's own cost records
-(stage_execution: see README "Run cost"). With --executor process every stage runs in its own JVM, so a stage's RSS
+(stage_execution: see README "Run cost"), and under evaluate what each strong baseline fitted (seconds, the chosen
+rank or lambda, the items: EASE^R on the most popular ones when its memory budget holds fewer than the catalogue). With --executor process every stage runs in its own JVM, so a stage's RSS
 is that stage's alone; in-process it is the whole process's peak during the stage. Then the ratio of each stage's
 time at the largest size to the smallest, next to the size ratio (linear: equal), and train rows/s at each size
 against the smallest (an O(vocabulary) step shows as a falling ratio).
@@ -65,6 +66,17 @@ def mb(v):
     return "-" if v is None else f"{v / 2**20:.0f}"
 
 
+def print_fits(n, fits):
+    """One line per strong baseline evaluate fitted: its seconds, the chosen rank or lambda and the items it covers."""
+    for name, fit in fits.items():
+        hyper = ", ".join(f"{k} {fit[k]:g}" for k in ("rank", "lambda") if k in fit)
+        items = fit.get("fit_items")
+        catalogue = fit.get("catalogue_items")
+        over = (f"the {items:,.0f} most popular of {catalogue:,.0f} items" if items is not None and catalogue and items < catalogue
+                else f"all {items:,.0f} items" if items is not None else "")
+        print(f"{n:>12,} {'  ' + name:<14} {fit.get('fit_seconds', 0):>8.1f} {'':>8} {'':>12} {'':>13}   {hyper} on {over}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1000000,3000000,10000000")
@@ -76,10 +88,12 @@ def main():
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     results = {}
+    fits = {}
     for n in sizes:
         print(f"# size {n:,} impressions ({n // 20:,} users x {n // 100:,} items), 1 epoch, -Xmx{args.xmx}, executor {args.executor}",
               file=sys.stderr, flush=True)
-        results[n], _ = run_size(n, args)
+        results[n], report = run_size(n, args)
+        fits[n] = report.get("baselineFits") or {}
     print(f"{'impressions':>12} {'stage':<14} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12} {'peak heap MB':>13} {'rows/s':>9}")
     for n in sizes:
         for name in STAGES:
@@ -89,6 +103,8 @@ def main():
             sps = s.get("samplesPerSecond")
             print(f"{n:>12,} {name:<14} {s['durationMs'] / 1000:>8.1f} {(s['cpuMs'] or 0) / 1000:>8.1f} {mb(s['peakRssBytes']):>12} "
                   f"{mb(s['peakHeapBytes']):>13} {'-' if sps is None else f'{sps:,.0f}':>9}")
+            if name == "evaluate":
+                print_fits(n, fits[n])
         peak = max((s["peakRssBytes"] or 0) for s in results[n].values())
         print(f"{n:>12,} {'peak RSS':<14} {'':>8} {'':>8} {mb(peak):>12}")
     lo, hi = sizes[0], sizes[-1]
