@@ -386,8 +386,7 @@ public interface FeedrankConfig {
         /**
          * EASE^R fits at most this many items (it holds items^2 floats), and at most as many as its memory budget
          * holds ({@code StrongBaselines.easeItemsWithin}): on a larger catalogue it is fitted on that many of the most
-         * popular items and ranks the others after them (the chosen hyperparameter and the metric {@code fit_items}
-         * say so).
+         * popular items and ranks the others after them (the run report's {@code baselineFits} says so).
          */
         @WithName("ease-max-items")
         @WithDefault("20000")

@@ -377,14 +377,7 @@ public final class EaseR {
             throw new IllegalArgumentException("head has " + head.length + " items, the model " + items);
         }
         final int all = history.cols();
-        final int[] position = new int[all];
-        Arrays.fill(position, -1);
-        for (int j = 0; j < head.length; j++) {
-            if (head[j] < 0 || head[j] >= all || (j > 0 && head[j] <= head[j - 1])) {
-                throw new IllegalArgumentException("head must be ascending, distinct and in [0, " + all + ")");
-            }
-            position[head[j]] = j;
-        }
+        final int[] position = UserItemMatrix.positions(head, all);
         final int n = items;
         final float[] weights = b;
         final int[] cols = head.clone();

@@ -245,6 +245,11 @@ public final class StrongBaselines {
     /** Heap free for a fit after a full GC (max heap minus what is live). */
     private static long freeHeap() {
         System.gc();
+        return freeHeapNow();
+    }
+
+    /** Max heap minus what is in use now (garbage included). */
+    private static long freeHeapNow() {
         Runtime rt = Runtime.getRuntime();
         return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
     }
@@ -268,14 +273,9 @@ public final class StrongBaselines {
      * a full GC first, so garbage is not counted as in use.
      */
     private static long freeHeap(int items, List<Integer> grid, int threads) {
-        Runtime rt = Runtime.getRuntime();
-        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        long free = freeHeapNow();
         int max = grid.stream().mapToInt(Integer::intValue).max().orElse(0);
-        if (items > 0 && pureSvdBytes(items, max, threads) > free / 2) {
-            System.gc();
-            free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        }
-        return free;
+        return items > 0 && pureSvdBytes(items, max, threads) > free / 2 ? freeHeap() : free;
     }
 
     private static <T> Map<String, Double> grid(String prefix, BaselineSelection.Selected<T> s) {

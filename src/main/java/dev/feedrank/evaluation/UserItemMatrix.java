@@ -164,16 +164,7 @@ public final class UserItemMatrix {
      * result is column {@code columns[j]} of this one; every row is kept.
      */
     public UserItemMatrix selectColumns(int[] columns) {
-        int[] position = new int[cols];
-        Arrays.fill(position, -1);
-        for (int j = 0; j < columns.length; j++) {
-            int c = columns[j];
-            if (c < 0 || c >= cols || (j > 0 && c <= columns[j - 1])) {
-                throw new IllegalArgumentException("columns must be ascending, distinct and in [0, " + cols
-                        + "): " + c + " at " + j);
-            }
-            position[c] = j;
-        }
+        int[] position = positions(columns, cols);
         int[] ptr = new int[rows + 1];
         int kept = 0;
         for (int p = 0; p < nnz(); p++) {
@@ -190,6 +181,24 @@ public final class UserItemMatrix {
         }
         ptr[rows] = write;
         return new UserItemMatrix(rows, columns.length, ptr, out);
+    }
+
+    /**
+     * Per column of a {@code cols}-column matrix, its index in {@code columns} (ascending, distinct, in range), or
+     * {@code -1} when it is not one of them.
+     */
+    static int[] positions(int[] columns, int cols) {
+        int[] position = new int[cols];
+        Arrays.fill(position, -1);
+        for (int j = 0; j < columns.length; j++) {
+            int c = columns[j];
+            if (c < 0 || c >= cols || (j > 0 && c <= columns[j - 1])) {
+                throw new IllegalArgumentException("columns must be ascending, distinct and in [0, " + cols
+                        + "): " + c + " at " + j);
+            }
+            position[c] = j;
+        }
+        return position;
     }
 
     // package-private raw access for the baselines (no copies)
