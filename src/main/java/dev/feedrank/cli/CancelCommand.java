@@ -37,13 +37,14 @@ public class CancelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        String done;
         try {
-            launcher.cancel(runId, RegistryCommands.actor(actor));
+            done = launcher.cancel(runId, RegistryCommands.actor(actor));
         } catch (RunStateException e) {
             System.err.println("feedrank cancel: " + e.getMessage());
             return 2;
         }
-        System.out.println("run " + runId + ": cancel requested");
+        System.out.println("run " + runId + ": " + done);
         return 0;
     }
 }

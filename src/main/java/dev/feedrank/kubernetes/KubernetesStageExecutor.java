@@ -268,6 +268,30 @@ public class KubernetesStageExecutor implements StageExecutor {
     }
 
     /**
+     * A cancel of a run no execution owns: deletes the Job of a kubernetes attempt left RUNNING (propagation
+     * Background: its pod gets SIGTERM and checkpoints) and closes the attempt CANCELLED. Nothing to do when the
+     * attempt's worker has recorded its result (a resume applies it) or its Job is gone or has ended (a resume closes
+     * it and starts a new attempt).
+     */
+    @Override
+    public Optional<String> stopDetached(FeedrankConfig config, RunStore.AttemptRow row, String reason) {
+        if (!"RUNNING".equals(row.status()) || !KUBERNETES.equals(row.executor()) || row.jobName() == null) {
+            return Optional.empty();
+        }
+        if (store.attemptResult(row.id()).isPresent()) return Optional.empty();
+        KubernetesClient client = clients.get();
+        String namespace = namespace(config.stages().kubernetes(), client);
+        Resource<Job> job = client.batch().v1().jobs().inNamespace(namespace).withName(row.jobName());
+        Job current = job.get();
+        if (current == null || StageJobs.finished(current)) return Optional.empty();
+        job.withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+        String what = "Job " + namespace + "/" + row.jobName() + " deleted";
+        store.cancelStage(row.id(), reason + ": " + what, Map.of());
+        LOG.infof("run %d: stage %s attempt %d: %s (%s)", row.runId(), row.stage(), row.attempt(), what, reason);
+        return Optional.of(what);
+    }
+
+    /**
      * Adopts the run's latest attempt of the stage if it is a kubernetes attempt still RUNNING whose Job goes on (or
      * ended with a result no orchestrator applied yet): its fencing token moves to {@code fence}'s and the runner
      * executes it again, which re-attaches to its Job. An attempt whose Job is gone or ended without a result, or whose

@@ -58,6 +58,11 @@ public class PipelineRunner {
         return stages.stream().map(Stage::name).toList();
     }
 
+    /** The executor of this name ({@link StageExecutor#name()}, as recorded on an attempt's row), if there is one. */
+    public java.util.Optional<StageExecutor> executorNamed(String name) {
+        return java.util.Optional.ofNullable(name == null ? null : executors.get(name));
+    }
+
     /** The executor {@code stages.executor} names; an unknown name is refused before a run is recorded. */
     public StageExecutor executor(FeedrankConfig config) {
         String name = config.stages().executor().trim().toLowerCase(Locale.ROOT);

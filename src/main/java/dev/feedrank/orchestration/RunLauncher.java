@@ -15,7 +15,9 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -140,17 +142,53 @@ public class RunLauncher {
         return new RunSummary(runId, RunStatus.QUEUED, null, null, null);
     }
 
-    /** Asks a queued or running run to stop; training stops between batches and checkpoints. */
-    public void cancel(long runId, String by) {
+    /**
+     * Asks a queued or running run to stop; training stops between batches and checkpoints. A FAILED or CANCELLED run
+     * that no execution owns but whose stage worker still runs detached (a Kubernetes Job left going on when its
+     * orchestrator shut down or lost the lease, see {@link StageExecutor#stopDetached}) is cancelled too: the worker
+     * is stopped (it checkpoints) and the run becomes CANCELLED, still resumable. Returns what was done, in a line.
+     */
+    public String cancel(long runId, String by) {
         RunStore.StoredRun run = store.find(runId).orElseThrow(() -> new RunStateException("no run " + runId, true));
         RunStatus status = RunStatus.valueOf(run.status());
         if (status != RunStatus.RUNNING && status != RunStatus.QUEUED) {
-            throw new RunStateException("run " + runId + " is " + status + "; only QUEUED or RUNNING runs can be cancelled", false);
+            List<String> stopped = status.resumable() ? stopDetachedWorkers(run, by) : List.of();
+            if (stopped.isEmpty()) {
+                throw new RunStateException("run " + runId + " is " + status + "; only QUEUED or RUNNING runs (or a stopped "
+                        + "run whose stage worker still runs detached) can be cancelled", false);
+            }
+            String what = "stopped " + String.join(", ", stopped) + ", left running after the run " + (status == RunStatus.FAILED
+                    ? "failed (" + briefly(run.error()) + ")" : "was cancelled");
+            if (status == RunStatus.FAILED) store.finishRun(runId, RunStatus.CANCELLED, null, null, "cancelled by " + by + ": " + what);
+            LOG.infof("run %d: cancelled by %s: %s", runId, by, what);
+            return "cancelled: " + what;
         }
         store.requestStop(runId, RunControl.CANCEL, by);
         RunControl local = active.get(runId);
         if (local != null) local.stop(RunControl.CANCEL, by);
         LOG.infof("run %d: cancel requested by %s%s", runId, by, local == null ? " (its owner sees it with its next heartbeat)" : "");
+        return "cancel requested";
+    }
+
+    /** The first line of an error, at most 200 characters. */
+    private static String briefly(String error) {
+        if (error == null) return "no error recorded";
+        String line = error.lines().findFirst().orElse("");
+        return line.length() <= 200 ? line : line.substring(0, 199) + "…";
+    }
+
+    /** Stops the detached workers of a run no execution owns; what was stopped. */
+    private List<String> stopDetachedWorkers(RunStore.StoredRun run, String by) {
+        if (active.containsKey(run.id())) return List.of();
+        FeedrankConfig config = configFromSnapshot(run);
+        if (store.leaseHolder(config.runs().pipeline()).filter(h -> h == run.id()).isPresent()) return List.of();
+        List<String> stopped = new ArrayList<>();
+        for (RunStore.AttemptRow attempt : store.runningAttempts(run.id())) {
+            runner.executorNamed(attempt.executor())
+                    .flatMap(e -> e.stopDetached(config, attempt, "cancelled by " + by + " while no orchestrator watched it"))
+                    .ifPresent(what -> stopped.add(attempt.stage() + " attempt " + attempt.attempt() + " (" + what + ")"));
+        }
+        return stopped;
     }
 
     private RunSummary execute(long runId, String dataset, FeedrankConfig config, Map<String, Map<String, String>> completed) {

@@ -36,6 +36,9 @@ public interface RunStore {
 
     Optional<AttemptRow> attempt(long runId, String stage, int attempt);
 
+    /** The run's attempts still RUNNING (an execution's current one; a detached worker's after it ended), oldest first. */
+    List<AttemptRow> runningAttempts(long runId);
+
     /** The JVM executing the attempt ({@code host:pid}); written by the worker when it starts. */
     void attemptWorker(long stageExecutionId, String worker, long pid);
 

@@ -47,4 +47,17 @@ public interface StageExecutor {
     default java.util.OptionalLong reattach(dev.feedrank.config.FeedrankConfig config, RunStore.Fence fence, String stage) {
         return java.util.OptionalLong.empty();
     }
+
+    /**
+     * For a cancel of a run that no execution owns any more (FAILED {@code interrupted} after its orchestrator shut
+     * down or lost the lease): stops an attempt whose worker this executor left going on without an orchestrator
+     * (a detached Kubernetes Job), so that it does not run to its end for nobody, and closes the attempt CANCELLED
+     * with {@code reason}. Returns what was stopped (e.g. {@code Job ns/name}), or empty when the attempt has no such
+     * worker (the default: an in-process attempt or a child JVM ends with its orchestrator) or its worker has ended
+     * already (a resume applies its result). Its checkpoint stays, so a resume continues from it.
+     */
+    default java.util.Optional<String> stopDetached(dev.feedrank.config.FeedrankConfig config, RunStore.AttemptRow attempt,
+                                                    String reason) {
+        return java.util.Optional.empty();
+    }
 }

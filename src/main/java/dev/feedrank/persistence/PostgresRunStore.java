@@ -180,6 +180,12 @@ public class PostgresRunStore implements RunStore {
                 runId, stage, attempt).firstResultOptional().map(PostgresRunStore::row));
     }
 
+    @Override
+    public List<AttemptRow> runningAttempts(long runId) {
+        return inTx(() -> StageExecutionEntity.<StageExecutionEntity>find("runId = ?1 and status = 'RUNNING' order by id",
+                runId).stream().map(PostgresRunStore::row).toList());
+    }
+
     private static AttemptRow row(StageExecutionEntity e) {
         return new AttemptRow(e.id, e.runId, e.stage, e.attempt, e.status, e.fencingToken, e.executor, e.worker, e.workerPid, e.jobName);
     }

@@ -51,8 +51,8 @@ public class RunResource {
     @POST
     @Path("{id}/cancel")
     public Response cancel(@PathParam("id") long id) {
-        launcher.cancel(id, caller.who());
-        return Response.accepted(Map.of("runId", id, "message", "cancel requested")).build();
+        String done = launcher.cancel(id, caller.who());
+        return Response.accepted(Map.of("runId", id, "message", done)).build();
     }
 
     /** Starts a run in the background: 202 with its id, or 409 when another run is in progress (recorded as skipped). */

@@ -215,12 +215,14 @@ public class RunConsole {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response cancel(@PathParam("id") long id, @FormParam(UiSession.CSRF_FIELD) String csrf) {
         if (!session.csrfValid(csrf)) return csrfRefused(session);
+        String done;
         try {
-            launcher.cancel(id, session.who());
+            done = launcher.cancel(id, session.who());
         } catch (RunStateException e) {
             return runPage(id, ErrorMappers.status(e), null, e.getMessage());
         }
-        return Response.seeOther(URI.create("/ui/runs/" + id + "?notice=" + enc("Cancel requested."))).build();
+        return Response.seeOther(URI.create("/ui/runs/" + id + "?notice="
+                + enc(Character.toUpperCase(done.charAt(0)) + done.substring(1) + "."))).build();
     }
 
     @POST

@@ -2,6 +2,7 @@ package dev.feedrank.ui;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.feedrank.orchestration.StageExecutor;
 import dev.feedrank.reporting.BaselineFits;
 import dev.feedrank.reporting.RunReport;
 import dev.feedrank.reporting.RunReport.StageView;
@@ -210,8 +211,18 @@ final class RunPages {
                 hasCurves, curvesJson, best, curves == null ? "" : curves.selectionSeries(), validationSummary, validation,
                 subjects, metrics, baselineFits, gateSummary, gateVerdict, gateClass, checks,
                 r.model() == null ? "" : r.model().version(), artifacts, config,
-                Fmt.live(r.status()), "FAILED".equals(r.status()) || "CANCELLED".equals(r.status()), costFacts(r),
+                canCancel(r), "FAILED".equals(r.status()) || "CANCELLED".equals(r.status()), costFacts(r),
                 notice == null ? "" : notice, problem == null ? "" : problem);
+    }
+
+    /**
+     * Cancel is offered while the run is live, and on a stopped run one of whose stage workers still runs detached (a
+     * Kubernetes Job left going on when its orchestrator stopped: its attempt is still RUNNING).
+     */
+    static boolean canCancel(RunReport r) {
+        boolean stopped = "FAILED".equals(r.status()) || "CANCELLED".equals(r.status());
+        return Fmt.live(r.status()) || stopped && r.stages() != null && r.stages().stream()
+                .anyMatch(s -> "RUNNING".equals(s.status()) && StageExecutor.KUBERNETES.equals(s.executor()));
     }
 
     /** The run's cost as facts: wall time and CPU time summed over its stage attempts, peak memory, train throughput. */

@@ -406,6 +406,50 @@ class KubernetesStageExecutorTest {
     }
 
     @Test
+    void cancellingARunWhoseJobWasLeftRunningDeletesTheJobAndClosesTheAttempt() throws Exception {
+        FeedrankConfig config = config(100, Map.of());
+        long id = store.newAttempt(23, "train", 5);
+        RunControl first = new RunControl(23, 5);
+        Future<Void> run = start(new StageAttempt(23, "default", "train", 1, id, 5, 0), new TestContext(config), first);
+        await(() -> job("feedrank-23-train-1") != null, "the Job");
+        first.stop(RunControl.SHUTDOWN, "shutdown");
+        assertInstanceOf(DetachedAttemptException.class, failureOf(run));
+        assertNotNull(job("feedrank-23-train-1"), "detached: the Job goes on");
+
+        // the run is FAILED interrupted now; its cancel asks the attempt's executor to stop the Job
+        Optional<String> stopped = executor.stopDetached(config, store.row(id), "cancelled by ops while no orchestrator watched it");
+        assertEquals(Optional.of("Job " + NS + "/feedrank-23-train-1 deleted"), stopped);
+        await(() -> job("feedrank-23-train-1") == null, "the Job's deletion");
+        assertEquals("CANCELLED", store.row(id).status());
+        assertEquals("cancelled by ops while no orchestrator watched it: Job " + NS + "/feedrank-23-train-1 deleted",
+                store.errors.get(id));
+        // a resume then starts a new attempt (from the checkpoint) rather than adopting the closed one
+        assertEquals(OptionalLong.empty(), executor.reattach(config, new RunStore.Fence("default", 23, 6), "train"));
+
+        // nothing to stop: an attempt that is not RUNNING, one whose worker recorded its result (a resume applies it),
+        // one whose Job ended, an in-process attempt
+        assertEquals(Optional.empty(), executor.stopDetached(config, store.row(id), "again"));
+        long finished = store.newAttempt(24, "train", 5);
+        store.attemptJob(finished, "feedrank-24-train-1");
+        client.batch().v1().jobs().inNamespace(NS).resource(StageJobs.job(new StageAttempt(24, "default", "train", 1,
+                finished, 5, 0), config.stages(), 2)).create();
+        store.attemptResult(finished, AttemptResult.succeeded(Map.of("model", "m"), null, null, null));
+        assertEquals(Optional.empty(), executor.stopDetached(config, store.row(finished), "cancel"));
+        assertNotNull(job("feedrank-24-train-1"), "a Job whose worker recorded its result is left for the resume");
+        assertEquals("RUNNING", store.row(finished).status());
+        long ended = store.newAttempt(25, "train", 5);
+        store.attemptJob(ended, "feedrank-25-train-1");
+        client.batch().v1().jobs().inNamespace(NS).resource(StageJobs.job(new StageAttempt(25, "default", "train", 1,
+                ended, 5, 0), config.stages(), 2)).create();
+        markJob("feedrank-25-train-1", false, "DeadlineExceeded");
+        assertEquals(Optional.empty(), executor.stopDetached(config, store.row(ended), "cancel"));
+        long local = store.newAttempt(26, "train", 5);
+        store.executors.put(local, StageExecutor.IN_PROCESS);
+        assertEquals(Optional.empty(), executor.stopDetached(config, store.row(local), "cancel"));
+        assertEquals("RUNNING", store.row(local).status());
+    }
+
+    @Test
     void anAttemptStartedTwiceAdoptsItsExistingJob() throws Exception {
         FeedrankConfig config = config(100, Map.of());
         long id = store.newAttempt(20, "export", 5);
@@ -507,6 +551,11 @@ class KubernetesStageExecutorTest {
                         case "attemptResult" -> {
                             if (args.length == 1) yield Optional.ofNullable(results.get((Long) args[0]));
                             attemptResult((Long) args[0], (AttemptResult) args[1]);
+                            yield null;
+                        }
+                        case "cancelStage" -> {
+                            statuses.put((Long) args[0], "CANCELLED");
+                            errors.put((Long) args[0], (String) args[1]);
                             yield null;
                         }
                         case "failStage" -> {
