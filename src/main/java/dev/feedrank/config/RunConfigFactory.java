@@ -71,12 +71,6 @@ public class RunConfigFactory {
                     .build();
             typed = cfg.getConfigMapping(FeedrankConfig.class);
             checks.check(typed); // the domains' checks (stages.RunSettingsChecks)
-            if (typed.eval().maxUsers() < 1) {
-                throw new IllegalArgumentException("eval.max-users must be >= 1, got " + typed.eval().maxUsers());
-            }
-            if (typed.eval().easeMaxItems() < 1) {
-                throw new IllegalArgumentException("eval.ease-max-items must be >= 1, got " + typed.eval().easeMaxItems());
-            }
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("invalid configuration override: " + rootMessage(e), e);
         }

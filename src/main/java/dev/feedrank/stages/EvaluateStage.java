@@ -122,8 +122,7 @@ public class EvaluateStage implements Stage {
         Map<String, Map<String, Double>> baselines = new LinkedHashMap<>();
         baselines.put("popularity", popularity.metrics());
         StringBuilder line = new StringBuilder();
-        StrongBaselines.Settings bs = new StrongBaselines.Settings(ec.baselines(), ec.puresvdRanks(), ec.easeLambdas(),
-                ec.easeMaxItems(), ec.selectionUsers(), ctx.config().train().seed());
+        StrongBaselines.Settings bs = baselineSettings(ctx.config());
         for (StrongBaselines.Result r : StrongBaselines.compute(data, ranking, bs, ctx::progress)) {
             if (r.skipped() != null) {
                 ctx.metric(r.name(), "skipped", 1, "test", null);
@@ -256,5 +255,12 @@ public class EvaluateStage implements Stage {
             return Champion.unavailable(production.version(), "its bundle " + production.bundlePrefix()
                     + " could not be loaded: " + e.getClass().getSimpleName() + ": " + e.getMessage());
         }
+    }
+
+    /** The strong baselines' settings of a run ({@code eval.*}); refuses unknown baselines and bad ranks or lambdas. */
+    static StrongBaselines.Settings baselineSettings(FeedrankConfig c) {
+        FeedrankConfig.Eval ec = c.eval();
+        return new StrongBaselines.Settings(ec.baselines(), ec.puresvdRanks(), ec.easeLambdas(), ec.easeMaxItems(),
+                ec.selectionUsers(), c.train().seed());
     }
 }

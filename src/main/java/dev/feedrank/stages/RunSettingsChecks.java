@@ -24,6 +24,10 @@ public class RunSettingsChecks implements RunSettingsCheck {
         AnnSettings.from(typed.ann()); // and the ANN index parameters
         TrainingDevice.parse(typed.train().device());
         new DuckDbSettings(typed.data().duckdbMemoryLimit(), typed.data().duckdbThreads().orElse(null));
+        EvaluateStage.baselineSettings(typed); // and the strong baselines, their ranks, lambdas and EASE^R's item cap
+        if (typed.eval().maxUsers() < 1) {
+            throw new IllegalArgumentException("eval.max-users must be >= 1, got " + typed.eval().maxUsers());
+        }
     }
 
     @Override

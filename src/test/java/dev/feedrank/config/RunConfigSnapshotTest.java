@@ -40,6 +40,25 @@ class RunConfigSnapshotTest {
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("train.sparse-embedding-updates"), e.getMessage());
     }
 
+    /** A bad baseline setting fails the run's creation (400 through the API), not its evaluate stage an hour later. */
+    @Test
+    void badBaselineSettingsAreRefusedBeforeTheRunStarts() {
+        RunConfigFactory factory = new RunConfigFactory(new dev.feedrank.stages.RunSettingsChecks());
+        String[][] bad = {
+                {"eval.baselines", "popularity,ease,itemknn", "eval.baselines must list popularity, puresvd, ease"},
+                {"eval.puresvd-ranks", "16,0", "eval.puresvd-ranks must be positive integers"},
+                {"eval.ease-lambdas", "300,-1", "eval.ease-lambdas must be positive numbers"},
+                {"eval.ease-max-items", "0", "eval.ease-max-items must be >= 1"},
+                {"eval.max-users", "0", "eval.max-users must be >= 1"}};
+        for (String[] b : bad) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> factory.create(Map.of(b[0], b[1])));
+            assertTrue(e.getMessage().startsWith("invalid configuration override: " + b[2]), e.getMessage());
+        }
+        // a baseline left out is not checked: EASE^R's cap does not matter when EASE^R is not computed
+        assertEquals(0, factory.create(Map.of("eval.baselines", "popularity,puresvd", "eval.ease-max-items", "0"))
+                .config().eval().easeMaxItems());
+    }
+
     /** Nested groups (stages.process, stages.kubernetes) and a map of groups (stages.resources.<stage>) round-trip. */
     @Test
     void nestedGroupsAndMapsOfGroupsRoundTrip() {
