@@ -7,9 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import org.jboss.logging.Logger;
 
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -103,7 +101,7 @@ public class PipelineRunner {
             for (Stage stage : stages) {
                 Map<String, String> reused = completed.get(stage.name());
                 if (reused != null) {
-                    ctx.artifacts.putAll(reused);
+                    ctx.inputs.putAll(reused);
                     LOG.infof("run %d: stage %s already succeeded; reusing its outputs %s", runId, stage.name(), reused.values());
                     continue;
                 }
@@ -172,16 +170,16 @@ public class PipelineRunner {
 
     /** Runs every attempt of one stage; returns the run's summary when the run ends here, null to go on. */
     private RunSummary runStage(Stage stage, Context ctx, ScheduledExecutorService timers, Timer.Sample runTimer) {
-        long runId = ctx.runId;
+        long runId = ctx.runId();
         RunControl control = ctx.control;
-        int maxAttempts = ctx.config.stages().maxAttemptsOf(stage.name());
-        long timeoutSeconds = ctx.config.stages().timeoutSecondsOf(stage.name());
+        int maxAttempts = ctx.config().stages().maxAttemptsOf(stage.name());
+        long timeoutSeconds = ctx.config().stages().timeoutSecondsOf(stage.name());
         for (int attempt = 1; ; attempt++) {
-            ctx.currentOutputs = new LinkedHashMap<>();
+            ctx.outputs = new LinkedHashMap<>();
             ctx.currentStage = stage.name();
             StageExecutor executor = ctx.executor;
             // a worker that outlived its orchestrator (kubernetes: a Job still running) is adopted, never started twice
-            java.util.OptionalLong adopted = attempt == 1 ? executor.reattach(ctx.config, ctx.fence, stage.name())
+            java.util.OptionalLong adopted = attempt == 1 ? executor.reattach(ctx.config(), ctx.fence, stage.name())
                     : java.util.OptionalLong.empty();
             ctx.stageExecutionId = adopted.isPresent() ? adopted.getAsLong()
                     : store.startStage(ctx.fence, stage.name(), executor.name());
@@ -219,14 +217,14 @@ public class PipelineRunner {
             }
             if (failure == null) {
                 try {
-                    store.finishStage(ctx.stageExecutionId, ctx.currentOutputs);
+                    store.finishStage(ctx.stageExecutionId, ctx.outputs);
                 } catch (FencedException e) {
                     control.stop(RunControl.LEASE_LOST, "feedrank");
                     sample.stop(meters.timer("feedrank.stage.duration", "stage", stage.name(), "status", "STOPPED"));
                     return stopped(ctx, stage, e, runTimer);
                 }
                 sample.stop(meters.timer("feedrank.stage.duration", "stage", stage.name(), "status", "SUCCEEDED"));
-                ctx.artifacts.putAll(ctx.currentOutputs);
+                ctx.inputs.putAll(ctx.outputs);
                 LOG.infof("run %d: stage %s succeeded in %d ms%s (%s)", runId, stage.name(), (System.nanoTime() - t0) / 1_000_000,
                         attempt > 1 ? " (attempt " + attempt + ")" : "", describe(cost));
                 return null;
@@ -234,11 +232,11 @@ public class PipelineRunner {
             sample.stop(meters.timer("feedrank.stage.duration", "stage", stage.name(), "status", "FAILED"));
             boolean retry = attempt < maxAttempts && TransientErrors.isTransient(failure);
             if (retry) {
-                long delay = backoffMillis(ctx.config.stages(), attempt);
+                long delay = backoffMillis(ctx.config().stages(), attempt);
                 LOG.warnf(failure, "run %d: stage %s attempt %d of %d failed with a transient error; retrying in %d ms",
                         runId, stage.name(), attempt, maxAttempts, delay);
                 store.failStage(ctx.stageExecutionId, describe(failure) + String.format(Locale.ROOT,
-                        " (transient; attempt %d of %d, retrying in %.1f s)", attempt, maxAttempts, delay / 1000.0), ctx.currentOutputs);
+                        " (transient; attempt %d of %d, retrying in %.1f s)", attempt, maxAttempts, delay / 1000.0), ctx.outputs);
                 meters.counter("feedrank.stage.retries", "stage", stage.name()).increment();
                 if (!sleep(delay, control)) return stopped(ctx, null, null, runTimer);
                 continue;
@@ -246,7 +244,7 @@ public class PipelineRunner {
             String error = stage.name() + ": " + describe(failure);
             LOG.errorf(failure, "run %d: stage %s failed%s", runId, stage.name(),
                     attempt > 1 ? " after " + attempt + " attempts" : TransientErrors.isTransient(failure) ? "" : " (not retryable)");
-            store.failStage(ctx.stageExecutionId, describe(failure), ctx.currentOutputs);
+            store.failStage(ctx.stageExecutionId, describe(failure), ctx.outputs);
             if (!store.finishRun(ctx.fence, RunStatus.FAILED, null, ctx.modelVersion, error)) return superseded(ctx);
             meters.counter("feedrank.runs", "status", "FAILED").increment();
             runTimer.stop(meters.timer("feedrank.run.duration", "status", "FAILED"));
@@ -259,7 +257,7 @@ public class PipelineRunner {
         try {
             store.stageCost(ctx.stageExecutionId, cost);
         } catch (RuntimeException e) {
-            LOG.warnf("run %d: recording the cost of stage %s failed (%s): %s", ctx.runId, stage.name(), describe(cost), e.getMessage());
+            LOG.warnf("run %d: recording the cost of stage %s failed (%s): %s", ctx.runId(), stage.name(), describe(cost), e.getMessage());
         }
     }
 
@@ -307,15 +305,15 @@ public class PipelineRunner {
         }
         // a detached worker (kubernetes Job) goes on: its attempt stays RUNNING for the next execution to re-attach
         if (stage != null && !(failure instanceof DetachedAttemptException)) {
-            if (status == RunStatus.CANCELLED) store.cancelStage(ctx.stageExecutionId, stageError, ctx.currentOutputs);
-            else store.failStage(ctx.stageExecutionId, stageError, ctx.currentOutputs);
+            if (status == RunStatus.CANCELLED) store.cancelStage(ctx.stageExecutionId, stageError, ctx.outputs);
+            else store.failStage(ctx.stageExecutionId, stageError, ctx.outputs);
         }
-        LOG.warnf("run %d: stopped (%s)%s%s", ctx.runId, error, stage == null ? " between stages" : " in stage " + stage.name(),
+        LOG.warnf("run %d: stopped (%s)%s%s", ctx.runId(), error, stage == null ? " between stages" : " in stage " + stage.name(),
                 failure == null ? "" : ": " + describe(failure));
         if (!store.finishRun(ctx.fence, status, null, ctx.modelVersion, error)) return superseded(ctx);
         meters.counter("feedrank.runs", "status", status.name()).increment();
         runTimer.stop(meters.timer("feedrank.run.duration", "status", status.name()));
-        return new RunSummary(ctx.runId, status, null, ctx.modelVersion, error);
+        return new RunSummary(ctx.runId(), status, null, ctx.modelVersion, error);
     }
 
     /**
@@ -323,11 +321,11 @@ public class PipelineRunner {
      * so nothing is recorded on it; the summary is for the local caller only.
      */
     private RunSummary superseded(Context ctx) {
-        String error = "fenced: run " + ctx.runId + " is executed by a newer holder of the pipeline lease (this execution's "
+        String error = "fenced: run " + ctx.runId() + " is executed by a newer holder of the pipeline lease (this execution's "
                 + "fencing token " + ctx.fence.token() + " was superseded); this process stopped without recording its end";
         LOG.warn(error);
         meters.counter("feedrank.runs", "status", "FENCED").increment();
-        return new RunSummary(ctx.runId, RunStatus.FAILED, null, null, error);
+        return new RunSummary(ctx.runId(), RunStatus.FAILED, null, null, error);
     }
 
     static long backoffMillis(FeedrankConfig.Stages s, int attempt) {
@@ -357,105 +355,21 @@ public class PipelineRunner {
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }
 
-    private final class Context implements StageContext {
-        private final long runId;
-        private final String dataset;
-        private final FeedrankConfig config;
-        private final RunControl control;
+    /** The run's context: one per execution, its current attempt moving from stage to stage. */
+    private final class Context extends AttemptContext {
         private final RunStore.Fence fence;
-        private final Map<String, String> artifacts = new LinkedHashMap<>();
-        private final Map<Class<?>, Object> shared = new HashMap<>();
-        private final List<AutoCloseable> resources = new ArrayList<>();
-        private Map<String, String> currentOutputs = new LinkedHashMap<>();
         private String currentStage;
         private long stageExecutionId;
-        private String outcome;
-        private String modelVersion;
         private StageExecutor executor;
-        /** The current attempt's training throughput, if its stage reported one. */
-        private Double throughput;
 
         Context(long runId, String dataset, FeedrankConfig config, RunControl control, RunStore.Fence fence) {
+            super(PipelineRunner.this.store, LOG, runId, dataset, config, control, new LinkedHashMap<>());
             this.fence = fence;
-            this.runId = runId;
-            this.dataset = dataset;
-            this.config = config;
-            this.control = control;
         }
 
-        @Override public long runId() { return runId; }
-        @Override public FeedrankConfig config() { return config; }
-        @Override public String dataset() { return dataset; }
-        @Override public Map<String, String> artifacts() { return Map.copyOf(artifacts); }
-        @Override public boolean stopRequested() { return control.stopRequested(); }
-
-        @Override
-        public void artifact(String name, String key) {
-            currentOutputs.put(name, key);
-        }
-
-        @Override
-        public <T> void share(Class<T> type, T value) {
-            shared.put(type, value);
-        }
-
-        @Override
-        public <T> Optional<T> shared(Class<T> type) {
-            return Optional.ofNullable(type.cast(shared.get(type)));
-        }
-
-        @Override
-        public void closeAtEnd(AutoCloseable resource) {
-            resources.add(0, resource);
-        }
-
-        @Override
-        public void checkFence() {
-            try {
-                store.assertFence(fence);
-            } catch (FencedException e) {
-                LOG.errorf("run %d %s: %s", runId, currentStage, e.getMessage());
-                control.stop(RunControl.LEASE_LOST, "feedrank");
-                throw e;
-            }
-        }
-
-        /** A superseded execution adds no more rows to the run (its successor records its own). */
-        private boolean fenced() {
-            return RunControl.LEASE_LOST.equals(control.reason());
-        }
-
-        @Override
-        public void metric(String subject, String name, double value, String split, Integer epoch) {
-            if (!fenced()) store.metric(runId, currentStage, subject, name, value, split, epoch);
-        }
-
-        @Override
-        public void metric(String subject, String name, double value, String split, double ciLow, double ciHigh) {
-            if (!fenced()) store.metric(runId, currentStage, subject, name, value, split, null, ciLow, ciHigh);
-        }
-
-        @Override
-        public void progress(String line) {
-            LOG.infof("run %d %s: %s", runId, currentStage, line);
-            store.stageProgress(stageExecutionId, line);
-        }
-
-        @Override
-        public void outcome(String outcome, String modelVersion) {
-            this.outcome = outcome;
-            this.modelVersion = modelVersion;
-        }
-
-        @Override
-        public void recordThroughput(double samplesPerSecond) {
-            if (Double.isFinite(samplesPerSecond) && samplesPerSecond > 0) throughput = samplesPerSecond;
-        }
-
-        @Override
-        public void cacheHit(boolean hit) {
-            store.recordCacheHit(runId, hit);
-        }
+        @Override String stage() { return currentStage; }
+        @Override long stageExecutionId() { return stageExecutionId; }
+        @Override RunStore.Fence fence() { return fence; }
     }
 
     /** {@link NativeHeapTrim#trim()} before an in-process attempt, with the RSS it released in the log. */

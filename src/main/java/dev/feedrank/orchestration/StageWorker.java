@@ -10,8 +10,6 @@ import jakarta.enterprise.inject.Instance;
 import org.jboss.logging.Logger;
 
 import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -224,89 +222,24 @@ public class StageWorker {
         }
     }
 
-    private final class WorkerContext implements StageContext {
+    /** One attempt's context in this worker JVM. */
+    private final class WorkerContext extends AttemptContext {
         private final RunStore.AttemptRow attempt;
-        private final String dataset;
-        private final FeedrankConfig config;
-        private final RunControl control;
-        private final Map<String, String> inputs;
-        private final Map<String, String> outputs = new LinkedHashMap<>();
-        private final Map<Class<?>, Object> shared = new HashMap<>();
-        private final List<AutoCloseable> resources = new ArrayList<>();
-        private volatile Double throughput;
-        private String outcome;
-        private String modelVersion;
 
         WorkerContext(RunStore.AttemptRow attempt, String dataset, FeedrankConfig config, RunControl control,
                       Map<String, String> inputs) {
+            super(StageWorker.this.store, LOG, attempt.runId(), dataset, config, control, inputs);
             this.attempt = attempt;
-            this.dataset = dataset;
-            this.config = config;
-            this.control = control;
-            this.inputs = inputs;
         }
+
+        @Override String stage() { return attempt.stage(); }
+        @Override long stageExecutionId() { return attempt.id(); }
 
         /** The fence as its attempt's row states it now (an orchestrator re-attaching moves the token). */
+        @Override
         RunStore.Fence fence() {
             long token = store.attempt(attempt.id()).map(RunStore.AttemptRow::fencingToken).orElse(0L);
-            return new RunStore.Fence(config.runs().pipeline(), attempt.runId(), token);
-        }
-
-        private boolean fenced() {
-            return RunControl.LEASE_LOST.equals(control.reason());
-        }
-
-        @Override public long runId() { return attempt.runId(); }
-        @Override public FeedrankConfig config() { return config; }
-        @Override public String dataset() { return dataset; }
-        @Override public Map<String, String> artifacts() { return Map.copyOf(inputs); }
-        @Override public void artifact(String name, String key) { outputs.put(name, key); }
-        @Override public <T> void share(Class<T> type, T value) { shared.put(type, value); }
-        @Override public <T> Optional<T> shared(Class<T> type) { return Optional.ofNullable(type.cast(shared.get(type))); }
-        @Override public void closeAtEnd(AutoCloseable resource) { resources.add(0, resource); }
-        @Override public boolean stopRequested() { return control.stopRequested(); }
-
-        @Override
-        public void metric(String subject, String name, double value, String split, Integer epoch) {
-            if (!fenced()) store.metric(runId(), attempt.stage(), subject, name, value, split, epoch);
-        }
-
-        @Override
-        public void metric(String subject, String name, double value, String split, double ciLow, double ciHigh) {
-            if (!fenced()) store.metric(runId(), attempt.stage(), subject, name, value, split, null, ciLow, ciHigh);
-        }
-
-        @Override
-        public void progress(String line) {
-            LOG.infof("run %d %s: %s", runId(), attempt.stage(), line);
-            store.stageProgress(attempt.id(), line);
-        }
-
-        @Override
-        public void outcome(String outcome, String modelVersion) {
-            this.outcome = outcome;
-            this.modelVersion = modelVersion;
-        }
-
-        @Override
-        public void checkFence() {
-            try {
-                store.assertFence(fence());
-            } catch (FencedException e) {
-                LOG.errorf("run %d %s: %s", runId(), attempt.stage(), e.getMessage());
-                control.stop(RunControl.LEASE_LOST, "feedrank");
-                throw e;
-            }
-        }
-
-        @Override
-        public void recordThroughput(double samplesPerSecond) {
-            if (Double.isFinite(samplesPerSecond) && samplesPerSecond > 0) throughput = samplesPerSecond;
-        }
-
-        @Override
-        public void cacheHit(boolean hit) {
-            store.recordCacheHit(runId(), hit);
+            return new RunStore.Fence(config().runs().pipeline(), attempt.runId(), token);
         }
     }
 }
