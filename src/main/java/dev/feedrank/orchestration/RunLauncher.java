@@ -184,9 +184,15 @@ public class RunLauncher {
         if (store.leaseHolder(config.runs().pipeline()).filter(h -> h == run.id()).isPresent()) return List.of();
         List<String> stopped = new ArrayList<>();
         for (RunStore.AttemptRow attempt : store.runningAttempts(run.id())) {
-            runner.executorNamed(attempt.executor())
-                    .flatMap(e -> e.stopDetached(config, attempt, "cancelled by " + by + " while no orchestrator watched it"))
-                    .ifPresent(what -> stopped.add(attempt.stage() + " attempt " + attempt.attempt() + " (" + what + ")"));
+            Optional<String> what;
+            try {
+                what = runner.executorNamed(attempt.executor())
+                        .flatMap(e -> e.stopDetached(config, attempt, "cancelled by " + by + " while no orchestrator watched it"));
+            } catch (RuntimeException e) { // e.g. the cluster API unreachable: refused (409), the cancel can be repeated
+                throw new RunStateException("run " + run.id() + ": could not stop its " + attempt.stage() + " attempt "
+                        + attempt.attempt() + " (" + attempt.executor() + "): " + e.getMessage(), false);
+            }
+            what.ifPresent(w -> stopped.add(attempt.stage() + " attempt " + attempt.attempt() + " (" + w + ")"));
         }
         return stopped;
     }
