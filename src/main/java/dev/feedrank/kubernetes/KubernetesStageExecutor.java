@@ -267,6 +267,11 @@ public class KubernetesStageExecutor implements StageExecutor {
         }
     }
 
+    /** A kubernetes attempt still RUNNING that has recorded its Job's name. */
+    private static boolean runsAJob(RunStore.AttemptRow row) {
+        return "RUNNING".equals(row.status()) && KUBERNETES.equals(row.executor()) && row.jobName() != null;
+    }
+
     /**
      * A cancel of a run no execution owns: deletes the Job of a kubernetes attempt left RUNNING (propagation
      * Background: its pod gets SIGTERM and checkpoints) and closes the attempt CANCELLED. Nothing to do when the
@@ -275,10 +280,7 @@ public class KubernetesStageExecutor implements StageExecutor {
      */
     @Override
     public Optional<String> stopDetached(FeedrankConfig config, RunStore.AttemptRow row, String reason) {
-        if (!"RUNNING".equals(row.status()) || !KUBERNETES.equals(row.executor()) || row.jobName() == null) {
-            return Optional.empty();
-        }
-        if (store.attemptResult(row.id()).isPresent()) return Optional.empty();
+        if (!runsAJob(row) || store.attemptResult(row.id()).isPresent()) return Optional.empty();
         KubernetesClient client = clients.get();
         String namespace = namespace(config.stages().kubernetes(), client);
         Resource<Job> job = client.batch().v1().jobs().inNamespace(namespace).withName(row.jobName());
@@ -308,9 +310,7 @@ public class KubernetesStageExecutor implements StageExecutor {
             }
             if (latest.isEmpty()) return OptionalLong.empty();
             RunStore.AttemptRow row = latest.get();
-            if (!"RUNNING".equals(row.status()) || !KUBERNETES.equals(row.executor()) || row.jobName() == null) {
-                return OptionalLong.empty();
-            }
+            if (!runsAJob(row)) return OptionalLong.empty();
             Optional<AttemptResult> result = store.attemptResult(row.id());
             KubernetesClient client = clients.get();
             String namespace = namespace(config.stages().kubernetes(), client);

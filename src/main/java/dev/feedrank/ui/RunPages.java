@@ -211,8 +211,13 @@ final class RunPages {
                 hasCurves, curvesJson, best, curves == null ? "" : curves.selectionSeries(), validationSummary, validation,
                 subjects, metrics, baselineFits, gateSummary, gateVerdict, gateClass, checks,
                 r.model() == null ? "" : r.model().version(), artifacts, config,
-                canCancel(r), "FAILED".equals(r.status()) || "CANCELLED".equals(r.status()), costFacts(r),
+                canCancel(r), stopped(r), costFacts(r),
                 notice == null ? "" : notice, problem == null ? "" : problem);
+    }
+
+    /** FAILED or CANCELLED: resume is offered. */
+    private static boolean stopped(RunReport r) {
+        return "FAILED".equals(r.status()) || "CANCELLED".equals(r.status());
     }
 
     /**
@@ -220,8 +225,7 @@ final class RunPages {
      * Kubernetes Job left going on when its orchestrator stopped: its attempt is still RUNNING).
      */
     static boolean canCancel(RunReport r) {
-        boolean stopped = "FAILED".equals(r.status()) || "CANCELLED".equals(r.status());
-        return Fmt.live(r.status()) || stopped && r.stages() != null && r.stages().stream()
+        return Fmt.live(r.status()) || stopped(r) && r.stages() != null && r.stages().stream()
                 .anyMatch(s -> "RUNNING".equals(s.status()) && StageExecutor.KUBERNETES.equals(s.executor()));
     }
 

@@ -349,18 +349,28 @@ class KubernetesStageExecutorTest {
         assertFalse(e.isTransient());
     }
 
+    /**
+     * Attempt 1 of the run's train stage, started under lease token 5, whose execution then shuts down: the executor
+     * detaches and leaves its Job running and the attempt RUNNING. Returns the attempt's id.
+     */
+    private long detachedAttempt(long runId, FeedrankConfig config) throws Exception {
+        long id = store.newAttempt(runId, "train", 5);
+        RunControl first = new RunControl(runId, 5);
+        Future<Void> run = start(new StageAttempt(runId, "default", "train", 1, id, 5, 0), new TestContext(config), first);
+        String name = "feedrank-" + runId + "-train-1";
+        await(() -> job(name) != null, "the Job");
+        first.stop(RunControl.SHUTDOWN, "shutdown");
+        assertInstanceOf(DetachedAttemptException.class, failureOf(run));
+        assertNotNull(job(name), "the Job goes on without its orchestrator");
+        assertEquals("RUNNING", store.row(id).status(), "the runner leaves a detached attempt RUNNING");
+        return id;
+    }
+
     @Test
     void aShutdownDetachesAndTheNextExecutionReattachesWithoutASecondJob() throws Exception {
         FeedrankConfig config = config(100, Map.of());
-        long id = store.newAttempt(17, "train", 5);
-        RunControl first = new RunControl(17, 5);
-        Future<Void> run = start(new StageAttempt(17, "default", "train", 1, id, 5, 0), new TestContext(config), first);
-        await(() -> job("feedrank-17-train-1") != null, "the Job");
+        long id = detachedAttempt(17, config);
         String uid = job("feedrank-17-train-1").getMetadata().getUid();
-        first.stop(RunControl.SHUTDOWN, "shutdown");
-        assertInstanceOf(DetachedAttemptException.class, failureOf(run));
-        assertNotNull(job("feedrank-17-train-1"), "the Job goes on without its orchestrator");
-        assertEquals("RUNNING", store.row(id).status(), "the runner leaves a detached attempt RUNNING");
 
         // the next execution (a resume under a new lease token) adopts the attempt instead of starting attempt 2
         store.leaseToken.set(6);
@@ -408,13 +418,7 @@ class KubernetesStageExecutorTest {
     @Test
     void cancellingARunWhoseJobWasLeftRunningDeletesTheJobAndClosesTheAttempt() throws Exception {
         FeedrankConfig config = config(100, Map.of());
-        long id = store.newAttempt(23, "train", 5);
-        RunControl first = new RunControl(23, 5);
-        Future<Void> run = start(new StageAttempt(23, "default", "train", 1, id, 5, 0), new TestContext(config), first);
-        await(() -> job("feedrank-23-train-1") != null, "the Job");
-        first.stop(RunControl.SHUTDOWN, "shutdown");
-        assertInstanceOf(DetachedAttemptException.class, failureOf(run));
-        assertNotNull(job("feedrank-23-train-1"), "detached: the Job goes on");
+        long id = detachedAttempt(23, config);
 
         // the run is FAILED interrupted now; its cancel asks the attempt's executor to stop the Job
         Optional<String> stopped = executor.stopDetached(config, store.row(id), "cancelled by ops while no orchestrator watched it");
