@@ -27,31 +27,54 @@ import java.util.Locale;
  */
 public final class TrainingThroughputBench {
 
-    public static void main(String[] args) throws Exception {
-        DjlRuntime.ensureOffline();
-        Path out = null;
-        int epochs = 3;
-        int batch = 1024;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--out" -> out = Path.of(args[++i]);
-                case "--epochs" -> epochs = Integer.parseInt(args[++i]);
-                case "--batch-size" -> batch = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+    /** Command line of this bench and of {@code dev.feedrank.training.TrainingLoopProfile}. */
+    public record Args(Path out, int epochs, int batchSize) {
+        public static Args parse(String[] args, int defaultEpochs) throws java.io.IOException {
+            Path out = null;
+            int epochs = defaultEpochs;
+            int batch = 1024;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--out" -> out = Path.of(args[++i]);
+                    case "--epochs" -> epochs = Integer.parseInt(args[++i]);
+                    case "--batch-size" -> batch = Integer.parseInt(args[++i]);
+                    default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+                }
             }
+            if (out == null) throw new IllegalArgumentException("--out DIR is required");
+            Files.createDirectories(out);
+            return new Args(out, epochs, batch);
         }
-        if (out == null) throw new IllegalArgumentException("--out DIR is required");
-        Files.createDirectories(out);
-        long seed = 42;
-        PreparationSettings prep = new PreparationSettings(0.8, 0.1, 8, "uniform", seed, 2000, 1000, 200_000);
-        long t0 = System.nanoTime();
-        PreparedDataset data = new DatasetPreparer().prepare(DatasetSpec.parse("synthetic"), prep, out.resolve("work"), null)
+    }
+
+    static final long SEED = 42;
+
+    /** The synthetic default, prepared under {@code out/work}, with one fixed draw of train negatives (as the peer). */
+    public static PreparedDataset dataset(Path out) throws Exception {
+        PreparationSettings prep = new PreparationSettings(0.8, 0.1, 8, "uniform", SEED, 2000, 1000, 200_000);
+        return new DatasetPreparer().prepare(DatasetSpec.parse("synthetic"), prep, out.resolve("work"), null)
                 .withFixedTrainNegatives(prep.seed()); // the peer trains on one fixed draw: so does DJL here
+    }
+
+    /** The peer's hyper-parameters: batch, Adam at 1e-3, embedding 64, ID embedding 32, seed 42. */
+    public static TrainingSettings settings(int epochs, int batchSize) {
+        return new TrainingSettings(epochs, batchSize, 1e-3, 64, 32, SEED, 1000, 3, 0.5, 100, 0.0);
+    }
+
+    public static void main(String[] cli) throws Exception {
+        DjlRuntime.ensureOffline();
+        Args args = Args.parse(cli, 3);
+        Path out = args.out();
+        int epochs = args.epochs();
+        int batch = args.batchSize();
+        long seed = SEED;
+        long t0 = System.nanoTime();
+        PreparedDataset data = dataset(out);
         System.out.printf(Locale.ROOT, "prepared synthetic 2000x1000x200000 in %.1fs: %d train examples, user dense %d, item dense %d%n",
                 (System.nanoTime() - t0) / 1e9, data.train().size(), data.users().width(), data.items().width());
         writeTensors(data, out, epochs, batch, seed);
 
-        TrainingSettings s = new TrainingSettings(epochs + 1, batch, 1e-3, 64, 32, seed, 1000, 3, 0.5, 100, 0.0);
+        TrainingSettings s = settings(epochs + 1, batch);
         List<Double> rates = new ArrayList<>();
         TrainingResult r = new TwoTowerTrainer().train(data, s, new TrainingListener() {
             @Override
