@@ -98,8 +98,11 @@ public class TrainStage implements Stage {
             ctx.progress(String.format(Locale.ROOT, "found training state %s (%d bytes): continuing from it", stateKey, resumeFrom.length));
         }
         TrainingResult result = new TwoTowerTrainer(device).train(data, settings, new TrainingListener() {
+            private final LastEta eta = new LastEta();
+
             @Override
             public void progress(String line) {
+                eta.seen(line);
                 ctx.progress(line);
             }
 
@@ -116,7 +119,7 @@ public class TrainStage implements Stage {
                         s.epoch(), s.trainLoss(), s.validationAuc(), settings.selection().ranking()
                                 ? String.format(Locale.ROOT, ", val %s %.4f", settings.selection().metric(), s.validationMetric()) : "",
                         s.learningRate(), s.seconds(), s.samplesPerSecond(),
-                        s.best() ? " (best so far, checkpoint saved)" : ""));
+                        s.best() ? " (best so far, checkpoint saved)" : "") + eta.suffix());
             }
 
             @Override
@@ -180,15 +183,18 @@ public class TrainStage implements Stage {
         ctx.progress(String.format(Locale.ROOT, "refit: %d epochs on train+validation+test (%d examples), lr per epoch %s",
                 epochs, all.train().size(), java.util.Arrays.toString(lrs)));
         TrainingResult refit = new TwoTowerTrainer(device).refit(all, settings, epochs, lrs, new TrainingListener() {
+            private final LastEta eta = new LastEta();
+
             @Override
             public void progress(String line) {
+                eta.seen(line);
                 ctx.progress(line);
             }
 
             @Override
             public void epochEnded(EpochStats s) {
                 ctx.progress(String.format(Locale.ROOT, "refit epoch %d/%d done: train loss %.4f, lr %.2e, %.1fs, %.0f samples/s",
-                        s.epoch(), epochs, s.trainLoss(), s.learningRate(), s.seconds(), s.samplesPerSecond()));
+                        s.epoch(), epochs, s.trainLoss(), s.learningRate(), s.seconds(), s.samplesPerSecond()) + eta.suffix());
             }
 
             @Override
@@ -233,5 +239,22 @@ public class TrainStage implements Stage {
     /** Where a run's training state (for resuming) is kept. */
     public static String lastStateKey(long runId) {
         return "runs/" + runId + "/checkpoints/last.state";
+    }
+
+    /**
+     * The ETA of the trainer's latest batch line ("… ETA 1m05s"), carried onto the epoch-end line that follows it, so
+     * the progress shown between two batch lines (validation, the epoch summary) still says how long is left.
+     */
+    static final class LastEta {
+        private String eta = "";
+
+        void seen(String line) {
+            int i = line.lastIndexOf(" ETA ");
+            if (i >= 0) eta = line.substring(i + 5).trim();
+        }
+
+        String suffix() {
+            return eta.isEmpty() ? "" : " ETA " + eta;
+        }
     }
 }

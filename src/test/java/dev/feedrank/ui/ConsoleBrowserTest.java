@@ -212,7 +212,7 @@ class ConsoleBrowserTest {
         String train = browser.findElement(By.cssSelector("#timeline tbody tr[data-stage='train']")).getText();
         assertTrue(train.contains("s CPU"), train);
         screenshot("03-run-page");
-        // the whole page in one picture (docs/img/console-run.png is one of these)
+        // the whole page in one picture (docs/img/console-run.png is the top of one, taken of a `serve --local` run)
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 2000));
         Thread.sleep(500);
         screenshot("03-run-page-full");

@@ -46,7 +46,12 @@
     return Math.max(240, w - 4);
   }
 
-  function chart(name, el, labels, data, best) {
+  /** Axis labels of small values (learning rates): 1.0e-3, 5.0e-4, … instead of 0.001, 0.001, 0. */
+  function exponential(u, splits) {
+    return splits.map(function (v) { return v == null ? '' : v === 0 ? '0' : v.toExponential(1); });
+  }
+
+  function chart(name, el, labels, data, best, yValues) {
     if (!el || !window.uPlot) return null;
     var old = window.feedrankCharts[name];
     if (old) old.plot.destroy();
@@ -56,7 +61,8 @@
       series: [{ label: 'epoch' }].concat(labels.map(function (label, i) {
         return { label: label, stroke: COLORS[i % COLORS.length], width: 2, points: { show: true, size: 6 }, spanGaps: true };
       })),
-      axes: [{ label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] }, { size: 60 }],
+      axes: [{ label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] },
+        yValues ? { size: 60, values: yValues } : { size: 60 }],
       legend: { live: false },
       plugins: [bestMarker(best)]
     };
@@ -77,7 +83,7 @@
     var labels = [sel], data = [x, column(c, sel)];
     if (sel !== 'val_auc' && c.series && c.series.val_auc) { labels.push('val_auc'); data.push(column(c, 'val_auc')); }
     chart('validation', $('chart-validation'), labels, data, c.bestEpoch);
-    chart('lr', $('chart-lr'), ['learning rate'], [x, column(c, 'learning_rate')], c.bestEpoch);
+    chart('lr', $('chart-lr'), ['learning rate'], [x, column(c, 'learning_rate')], c.bestEpoch, exponential);
     var none = $('no-curves');
     if (none) none.hidden = true;
   }
