@@ -61,9 +61,17 @@ public class RunReportService {
     }
 
     /** Columns the console's runs table may sort by (query parameter value → HQL). */
-    public static final Map<String, String> SORTABLE = Map.of(
-            "id", "id", "status", "status", "trigger", "trigger", "dataset", "dataset",
-            "started", "startedAt", "finished", "finishedAt", "version", "modelVersion");
+    public static final Map<String, String> SORTABLE = Map.ofEntries(
+            Map.entry("id", "r.id"), Map.entry("status", "r.status"), Map.entry("trigger", "r.trigger"),
+            Map.entry("dataset", "r.dataset"), Map.entry("started", "r.startedAt"), Map.entry("finished", "r.finishedAt"),
+            Map.entry("version", "r.modelVersion"), Map.entry("duration", "(r.finishedAt - r.startedAt)"),
+            Map.entry("gate", "r.gatePassed"), Map.entry("ndcg", testMetric("ndcg@10")), Map.entry("auc", testMetric("auc")));
+
+    /** The model's test value of a metric for the run {@code r} (null when it has none), as an HQL subquery. */
+    private static String testMetric(String name) {
+        return "(select max(m.value) from RunMetricEntity m where m.runId = r.id and m.subject = 'model' and m.name = '"
+                + name + "' and m.split = 'test' and m.epoch is null)";
+    }
 
     /**
      * A page of runs filtered by status and dataset (exact spec; either may be blank), ordered by one of
@@ -71,19 +79,19 @@ public class RunReportService {
      */
     public Page list(String status, String dataset, String sort, boolean ascending, int page, int size) {
         return QuarkusTransaction.requiringNew().call(() -> {
-            StringBuilder where = new StringBuilder("1 = 1");
+            StringBuilder where = new StringBuilder("from PipelineRunEntity r where 1 = 1");
             Map<String, Object> params = new LinkedHashMap<>();
             if (status != null && !status.isBlank()) {
-                where.append(" and status = :status");
+                where.append(" and r.status = :status");
                 params.put("status", status.trim().toUpperCase(java.util.Locale.ROOT));
             }
             if (dataset != null && !dataset.isBlank()) {
-                where.append(" and dataset = :dataset");
+                where.append(" and r.dataset = :dataset");
                 params.put("dataset", dataset.trim());
             }
             String column = sort == null ? null : SORTABLE.get(sort);
-            String order = column == null ? " order by id desc"
-                    : " order by " + column + (ascending ? " asc" : " desc") + " nulls last, id desc";
+            String order = column == null ? " order by r.id desc"
+                    : " order by " + column + (ascending ? " asc" : " desc") + " nulls last, r.id desc";
             var query = PipelineRunEntity.find(where + order, params);
             long total = query.count();
             List<RunReport> items = new ArrayList<>();

@@ -118,8 +118,8 @@ public class RunConsole {
 
         List<RunPages.Column> columns = new ArrayList<>();
         String[][] cols = {{"Run", "id"}, {"Status", "status"}, {"Trigger", "trigger"}, {"Dataset", "dataset"},
-                {"Started (UTC)", "started"}, {"Duration", null}, {"Gate", null}, {"NDCG@10 model / pop.", null},
-                {"AUC model / pop.", null}, {"Model version", "version"}, {"Wall · CPU", null}, {"Train samples/s", null}};
+                {"Started (UTC)", "started"}, {"Duration", "duration"}, {"Gate", "gate"}, {"NDCG@10 model / pop.", "ndcg"},
+                {"AUC model / pop.", "auc"}, {"Model version", "version"}, {"Wall · CPU", null}, {"Train samples/s", null}};
         for (String[] c : cols) {
             if (c[1] == null) {
                 columns.add(new RunPages.Column(c[0], "", "", ""));
