@@ -201,13 +201,18 @@ public class EmbeddingPublisher implements ServingPublisher {
         }
         LOG.infof("serving: publishing promoted embeddings to %s (ttl %s, keep %d versions)", s.get().display(), s.get().ttl(),
                 s.get().keepVersions());
-        ScheduleInterval.longest(config.schedule().cron()).ifPresent(interval -> {
-            if (s.get().ttl().compareTo(interval.multipliedBy(2)) < 0) {
-                LOG.warnf("serving: feedrank.serving.redis.ttl %s is shorter than twice the schedule interval (%s, cron %s): "
-                        + "a late or failed run could let production's embeddings expire; raise the TTL", s.get().ttl(), interval,
-                        config.schedule().cron());
-            }
-        });
+        ttlWarning(s.get().ttl(), config.schedule().cron()).ifPresent(w -> LOG.warn("serving: " + w));
+    }
+
+    /**
+     * The start-up warning when the TTL is shorter than twice the longest gap between two schedule fires (a late or
+     * failed run could then let production's embeddings expire), or empty (schedule off, or TTL long enough).
+     */
+    static Optional<String> ttlWarning(Duration ttl, String cron) {
+        return ScheduleInterval.longest(cron).filter(interval -> ttl.compareTo(interval.multipliedBy(2)) < 0)
+                .map(interval -> String.format("feedrank.serving.redis.ttl %s is shorter than twice the schedule interval "
+                        + "(%s, cron %s): a late or failed run could let production's embeddings expire; raise the TTL",
+                        ttl, interval, cron));
     }
 
     /** On every schedule tick (whatever the run then does), the live version's TTL is renewed. */
