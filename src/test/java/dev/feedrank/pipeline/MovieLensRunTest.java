@@ -1,19 +1,28 @@
 package dev.feedrank.pipeline;
 
+import dev.feedrank.registry.BundleLoader;
+import dev.feedrank.storage.ObjectStorage;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import io.restassured.path.json.JsonPath;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /** A whole run on MovieLens latest-small, read from ../shared (its licence keeps it out of the repository). */
 @QuarkusTest
 class MovieLensRunTest {
+
+    @Inject
+    ObjectStorage storage;
 
     static Path movieLens() {
         for (String candidate : new String[] {"../shared/data/ml-latest-small", "/work/shared/data/ml-latest-small"}) {
@@ -52,5 +61,21 @@ class MovieLensRunTest {
         double low = run.getDouble("intervals.model['ndcg@10'][0]");
         double high = run.getDouble("intervals.model['ndcg@10'][1]");
         assertTrue(low < model && model < high && high - low < 0.1, "interval [" + low + ", " + high + "] around " + model);
+        // the exported bundle has an embedding for every user and every rated item of the input
+        Set<String> users = new HashSet<>();
+        Set<String> items = new HashSet<>();
+        List<String> lines = Files.readAllLines(data.resolve("ratings.csv"));
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.strip().split(",");
+            users.add(f[0]);
+            items.add(f[1]);
+        }
+        String bundle = "models/" + run.getString("model.version") + "/";
+        Set<String> exportedUsers = Set.of(new BundleLoader().embeddings(bundle, storage, true).ids());
+        Set<String> exportedItems = Set.of(new BundleLoader().embeddings(bundle, storage, false).ids());
+        users.removeAll(exportedUsers);
+        items.removeAll(exportedItems);
+        assertEquals(Set.of(), users, "users of ratings.csv without an exported embedding");
+        assertEquals(Set.of(), items, "items of ratings.csv without an exported embedding");
     }
 }
