@@ -44,7 +44,33 @@ public class FeedrankMain {
             }
             startLocalServices();
         }
-        Quarkus.run(Cli.class, args);
+        java.util.function.BiConsumer<Integer, Throwable> exit = io.quarkus.runtime.ApplicationLifecycleManager.getDefaultExitCodeHandler();
+        Quarkus.run(Cli.class, (code, failure) -> {
+            // a start that failed ends with one line saying why (Quarkus logs the stack trace above it)
+            if (failure != null) System.err.println("feedrank: could not start: " + startFailure(failure));
+            if (exit != null) exit.accept(code, failure);
+            else System.exit(code);
+        }, args);
+    }
+
+    /**
+     * What stopped the start, in one line: the database missing (with what to set), a refusal of the start-up checks
+     * (their own message), else the innermost cause's first line.
+     */
+    static String startFailure(Throwable failure) {
+        Throwable root = failure;
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String m = t.getMessage() == null ? "" : t.getMessage();
+            if (m.contains("Datasource '<default>'") && m.contains("URL is not set")) {
+                return "no database configured: set QUARKUS_DATASOURCE_JDBC_URL (and QUARKUS_DATASOURCE_USERNAME / "
+                        + "QUARKUS_DATASOURCE_PASSWORD) to a PostgreSQL database, or use --local for an embedded one";
+            }
+            if (m.startsWith("refusing to start")) return m;
+            root = t;
+        }
+        String m = root.getMessage() == null || root.getMessage().isBlank() ? root.getClass().getSimpleName() : root.getMessage();
+        int newline = m.indexOf('\n');
+        return newline < 0 ? m : m.substring(0, newline);
     }
 
     /**

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * The packaged jar started as a deployment would start it (no {@code --local}, the prod profile, a real database and
  * S3 server): with the S3 secret key left at the built-in default, unset, or a placeholder it refuses to start, and
- * a server without a JWT verification key refuses too; each says what to set, and nothing runs.
+ * a server without a JWT verification key refuses too, as does a start without a database; each says what to set (the
+ * output's last line), and nothing runs.
  */
 class ProductionStartIT {
 
@@ -42,6 +43,8 @@ class ProductionStartIT {
             String log = refused(env, "serve");
             assertTrue(log.contains("refusing to start: the S3 secret key is"), "secret " + secret + ":\n" + AppProcess.tail(log));
             assertTrue(log.contains("FEEDRANK_STORAGE_SECRET_KEY"), "the message says what to set: " + AppProcess.tail(log));
+            assertTrue(log.contains("feedrank: could not start: refusing to start: the S3 secret key is"),
+                    "and it ends the output in one line: " + AppProcess.tail(log));
         }
         // a one-shot command is a start too
         Map<String, String> env = services.env();
@@ -57,6 +60,18 @@ class ProductionStartIT {
         assertTrue(log.contains("refusing to start the server without a JWT verification key"), AppProcess.tail(log));
         assertTrue(log.contains("MP_JWT_VERIFY_PUBLICKEY_LOCATION"), AppProcess.tail(log));
         assertNoRun();
+    }
+
+    @Test
+    void noDatabaseConfiguredSaysWhatToSetInOneLine() throws Exception {
+        Map<String, String> env = services.env();
+        env.remove("QUARKUS_DATASOURCE_JDBC_URL");
+        try (AppProcess app = AppProcess.start(WORK, env, "serve")) {
+            assertNotEquals(0, app.awaitExit(Duration.ofMinutes(2)));
+            String[] lines = app.stderrText().strip().split("\n");
+            assertTrue(lines[lines.length - 1].startsWith("feedrank: could not start: no database configured: set QUARKUS_DATASOURCE_JDBC_URL"),
+                    "the last line says what is missing: " + AppProcess.tail(app.logText()));
+        }
     }
 
     private static String refused(Map<String, String> env, String... args) throws Exception {
