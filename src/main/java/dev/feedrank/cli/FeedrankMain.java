@@ -54,8 +54,9 @@ public class FeedrankMain {
     }
 
     /**
-     * What stopped the start, in one line: the database missing (with what to set), a refusal of the start-up checks
-     * (their own message), else the innermost cause's first line.
+     * What stopped the start: the database missing (with what to set), a refusal of the start-up checks (their own
+     * message), else the innermost cause's message (Quarkus prints a configuration error's list of keys only when no
+     * exit handler is given, so this is where it is printed).
      */
     static String startFailure(Throwable failure) {
         Throwable root = failure;
@@ -68,9 +69,8 @@ public class FeedrankMain {
             if (m.startsWith("refusing to start")) return m;
             root = t;
         }
-        String m = root.getMessage() == null || root.getMessage().isBlank() ? root.getClass().getSimpleName() : root.getMessage();
-        int newline = m.indexOf('\n');
-        return newline < 0 ? m : m.substring(0, newline);
+        // whole: a configuration error lists each bad key on its own line ("Configuration validation failed:\n\tSRCFG…")
+        return root.getMessage() == null || root.getMessage().isBlank() ? root.getClass().getSimpleName() : root.getMessage().strip();
     }
 
     /**

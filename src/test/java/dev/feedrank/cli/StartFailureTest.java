@@ -20,8 +20,12 @@ class StartFailureTest {
         assertEquals("refusing to start the server without a JWT verification key: set MP_JWT_VERIFY_PUBLICKEY_LOCATION",
                 FeedrankMain.startFailure(refused));
         Throwable other = new RuntimeException("Failed to start quarkus",
-                new java.io.UncheckedIOException(new java.io.IOException("Connection refused\n\tat somewhere")));
-        assertEquals("Connection refused", FeedrankMain.startFailure(other), "the innermost cause, first line only");
+                new java.io.UncheckedIOException(new java.io.IOException("Connection refused")));
+        assertEquals("Connection refused", FeedrankMain.startFailure(other), "the innermost cause");
+        Throwable badKey = new RuntimeException("Failed to start quarkus", new IllegalStateException(
+                "Configuration validation failed:\n\tSRCFG00050: feedrank.train.epochz in SysPropConfigSource does not map to any root\n"));
+        assertEquals("Configuration validation failed:\n\tSRCFG00050: feedrank.train.epochz in SysPropConfigSource does not map to any root",
+                FeedrankMain.startFailure(badKey), "every line of a configuration error: the keys are on the next lines");
         assertEquals("IllegalStateException", FeedrankMain.startFailure(new IllegalStateException()));
     }
 }
