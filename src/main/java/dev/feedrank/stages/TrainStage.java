@@ -249,8 +249,8 @@ public class TrainStage implements Stage {
         private String eta = "";
 
         void seen(String line) {
-            int i = line.lastIndexOf(" ETA ");
-            if (i >= 0) eta = line.substring(i + 5).trim();
+            String found = TwoTowerTrainer.etaOf(line);
+            if (!found.isEmpty()) eta = found;
         }
 
         String suffix() {

@@ -541,6 +541,16 @@ public final class TwoTowerTrainer {
         return out;
     }
 
+    /**
+     * The ETA a training progress line ends with (its batch lines read "… ETA 1m05s"), or "" when it has none: for
+     * whoever shows the line (the train stage's epoch summaries, the console).
+     */
+    public static String etaOf(String progressLine) {
+        if (progressLine == null) return "";
+        int i = progressLine.lastIndexOf(" ETA ");
+        return i < 0 ? "" : progressLine.substring(i + 5).trim();
+    }
+
     static String formatDuration(long seconds) {
         return seconds >= 3600 ? String.format("%dh%02dm", seconds / 3600, (seconds % 3600) / 60)
                 : String.format("%dm%02ds", seconds / 60, seconds % 60);

@@ -101,8 +101,6 @@ final class Fmt {
 
     /** The ETA a training progress line ends with ("… ETA 1m05s"), or "" when it has none. */
     static String eta(String progress) {
-        if (progress == null) return "";
-        int i = progress.lastIndexOf(" ETA ");
-        return i < 0 ? "" : progress.substring(i + 5).trim();
+        return dev.feedrank.training.TwoTowerTrainer.etaOf(progress);
     }
 }
