@@ -87,6 +87,11 @@ public interface FeedrankConfig {
         /** DuckDB's {@code threads} for prepare-data's connections; unset: DuckDB's default (the cores it sees). */
         @WithName("duckdb-threads")
         Optional<Integer> duckdbThreads();
+
+        /** Rows per Parquet shard of a prepared train split (what training streams and holds a few of at a time). */
+        @WithName("train-shard-rows")
+        @WithDefault("1000000")
+        int trainShardRows();
     }
 
     Serving serving();
@@ -176,6 +181,19 @@ public interface FeedrankConfig {
         @WithName("learning-rate")
         @WithDefault("0.001")
         double learningRate();
+
+        /**
+         * A streamed train split (prepared datasets, kept as shards) is shuffled within a window of this many view rows
+         * (a positive and its negatives' slots); at least the split's size, it is a full shuffle.
+         */
+        @WithName("shuffle-window")
+        @WithDefault("1000000")
+        int shuffleWindow();
+
+        /** Train shards read ahead of the one being trained on (each held whole in memory). */
+        @WithName("prefetch-shards")
+        @WithDefault("2")
+        int prefetchShards();
 
         @WithName("embedding-dim")
         @WithDefault("64")

@@ -26,7 +26,7 @@ import java.util.Map;
  */
 public final class DatasetPreparer {
     /** Part of the content hash: bump it whenever preparation changes what it produces. */
-    public static final String FORMAT_VERSION = "feedrank-dataset-v6";
+    public static final String FORMAT_VERSION = "feedrank-dataset-v7";
     private static final Logger LOG = Logger.getLogger(DatasetPreparer.class);
 
     private final DuckDbSettings duckDb;

@@ -173,16 +173,32 @@ public final class NegativeSampler {
 
         /** The positives (click = 1) of the given example sets. */
         public static UserItems positivesOf(int numUsers, Examples... parts) {
-            int[] offsets = new int[numUsers + 1];
+            int n = 0;
             for (Examples e : parts) {
-                for (int i = 0; i < e.size(); i++) if (e.click()[i] == 1f) offsets[e.user()[i] + 1]++;
+                for (int i = 0; i < e.size(); i++) if (e.click()[i] == 1f) n++;
             }
+            int[] user = new int[n];
+            int[] item = new int[n];
+            int w = 0;
+            for (Examples e : parts) {
+                for (int i = 0; i < e.size(); i++) {
+                    if (e.click()[i] == 1f) {
+                        user[w] = e.user()[i];
+                        item[w++] = e.item()[i];
+                    }
+                }
+            }
+            return of(numUsers, user, item, n);
+        }
+
+        /** The first {@code n} (user, item) pairs of {@code user} and {@code item}. */
+        public static UserItems of(int numUsers, int[] user, int[] item, int n) {
+            int[] offsets = new int[numUsers + 1];
+            for (int i = 0; i < n; i++) offsets[user[i] + 1]++;
             for (int u = 0; u < numUsers; u++) offsets[u + 1] += offsets[u];
             int[] items = new int[offsets[numUsers]];
             int[] fill = Arrays.copyOf(offsets, numUsers);
-            for (Examples e : parts) {
-                for (int i = 0; i < e.size(); i++) if (e.click()[i] == 1f) items[fill[e.user()[i]]++] = e.item()[i];
-            }
+            for (int i = 0; i < n; i++) items[fill[user[i]]++] = item[i];
             // sort and de-duplicate each user's segment in place
             int[] compact = new int[numUsers + 1];
             int w = 0;
@@ -195,6 +211,15 @@ public final class NegativeSampler {
             }
             compact[numUsers] = w;
             return new UserItems(compact, Arrays.copyOf(items, w));
+        }
+
+        /** Every (user, item) as {@code user << 32 | item}, ascending and distinct. */
+        public long[] keys() {
+            long[] out = new long[items.length];
+            for (int u = 0; u + 1 < offsets.length; u++) {
+                for (int i = offsets[u]; i < offsets[u + 1]; i++) out[i] = ((long) u << 32) | (items[i] & 0xFFFFFFFFL);
+            }
+            return out;
         }
 
         public boolean contains(int user, int item) {

@@ -10,15 +10,40 @@ import java.util.Map;
  * @param stats       small JSON-able statistics (row counts, label rates, time window bounds ...)
  * @param trainNegatives how training samples the train split's negatives (prepare-data stores train positives only),
  *                    or {@code null}: the train split holds its negatives itself
+ * @param trainShards where the train split is kept as Parquet shards, which training then streams
+ *                    ({@link #streamsTrain()}), or {@code null}: training iterates over {@code train} in memory. A
+ *                    dataset read for training only ({@link PreparedDatasetStore#readForTraining}) has an empty
+ *                    {@code train} and its shards.
  */
 public record PreparedDataset(String contentHash, String source, FeatureTable users, FeatureTable items,
                               Examples train, Examples validation, Examples test, Map<String, Object> stats,
-                              TrainNegatives trainNegatives) {
+                              TrainNegatives trainNegatives, TrainShards trainShards) {
+
+    public PreparedDataset(String contentHash, String source, FeatureTable users, FeatureTable items, Examples train,
+                           Examples validation, Examples test, Map<String, Object> stats, TrainNegatives trainNegatives) {
+        this(contentHash, source, users, items, train, validation, test, stats, trainNegatives, null);
+    }
 
     /** A dataset whose train split carries its own negatives (hand-built data); training samples none. */
     public PreparedDataset(String contentHash, String source, FeatureTable users, FeatureTable items, Examples train,
                            Examples validation, Examples test, Map<String, Object> stats) {
         this(contentHash, source, users, items, train, validation, test, stats, null);
+    }
+
+    /** Whether training streams the train split from its shards (a prepared split: positives, negatives drawn per batch). */
+    public boolean streamsTrain() {
+        return trainShards != null && trainNegatives != null;
+    }
+
+    /** The train split's rows, in memory or in its shards. */
+    public long trainRows() {
+        return streamsTrain() && train.size() == 0 ? trainShards.rows() : train.size();
+    }
+
+    /** This dataset with its train split's shards (training streams them), e.g. as prepare-data wrote them. */
+    public PreparedDataset withTrainShards(TrainShards shards) {
+        return new PreparedDataset(contentHash, source, users, items, train, validation, test, stats, trainNegatives,
+                shards);
     }
 
     /**

@@ -22,6 +22,11 @@ public record TrainNegatives(int perPositive, String sampling, long[] itemFirstS
     public NegativeSampler sampler(Examples train) {
         int[] clicks = new int[itemFirstSeen.length];
         for (int i = 0; i < train.size(); i++) if (train.click()[i] == 1f) clicks[train.item()[i]]++;
-        return new NegativeSampler(perPositive, sampling, itemFirstSeen, clicks);
+        return sampler(clicks);
+    }
+
+    /** The sampler of these rules, popularity-weighted by {@code itemPositives} (train positives per item row). */
+    public NegativeSampler sampler(int[] itemPositives) {
+        return new NegativeSampler(perPositive, sampling, itemFirstSeen, itemPositives);
     }
 }

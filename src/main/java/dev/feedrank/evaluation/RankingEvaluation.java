@@ -1,6 +1,7 @@
 package dev.feedrank.evaluation;
 
 import dev.feedrank.data.Examples;
+import dev.feedrank.data.NegativeSampler;
 import dev.feedrank.data.PreparedDataset;
 import dev.feedrank.model.EmbeddingScores;
 
@@ -70,20 +71,46 @@ public final class RankingEvaluation {
         return new RankingEvaluation(data, ks, "click", data.validation(), new Examples[] {data.train()}, maxUsers, seed);
     }
 
+    /**
+     * As {@link #validation(PreparedDataset, List, int, long)} for a train split that is not in memory (streamed from
+     * its shards): its positives per user and per item given instead.
+     */
+    public static RankingEvaluation validation(PreparedDataset data, NegativeSampler.UserItems trainPositives,
+                                               int[] trainItemPositives, List<Integer> ks, int maxUsers, long seed) {
+        if (maxUsers < 1) throw new IllegalArgumentException("maxUsers must be >= 1, got " + maxUsers);
+        float[] popularity = new float[data.items().rows()];
+        for (int i = 0; i < popularity.length; i++) popularity[i] = trainItemPositives[i];
+        return new RankingEvaluation(data, ks, data.validation(), trainPositives.keys(), popularity, maxUsers, seed);
+    }
+
     private RankingEvaluation(PreparedDataset data, List<Integer> ks, String task, Examples judged, Examples[] before,
                               int maxUsers, long seed) {
-        this.ks = ks.stream().mapToInt(Integer::intValue).toArray();
-        this.items = data.items().rows();
-        int numUsers = data.users().rows();
-        this.popularity = new float[items];
-        Examples train = data.train();
+        // The history as sorted (user, item) keys rather than one items-wide BitSet per user: memory grows with the
+        // positives, and BitSets are built below only for the users actually ranked (a sample when there are many).
+        this(data, ks, judged, seenKeys(before), trainPopularity(data.train(), task, data.items().rows()), maxUsers, seed,
+                task);
+    }
+
+    private static float[] trainPopularity(Examples train, String task, int items) {
+        float[] popularity = new float[items];
         float[] trainLabels = labels(train, task);
         for (int i = 0; i < train.size(); i++) {
             if (trainLabels[i] > 0.5f && !train.sampled()[i]) popularity[train.item()[i]]++;
         }
-        // The history as sorted (user, item) keys rather than one items-wide BitSet per user: memory grows with the
-        // positives, and BitSets are built below only for the users actually ranked (a sample when there are many).
-        long[] seen = seenKeys(before);
+        return popularity;
+    }
+
+    private RankingEvaluation(PreparedDataset data, List<Integer> ks, Examples judged, long[] seen, float[] popularity,
+                              int maxUsers, long seed) {
+        this(data, ks, judged, seen, popularity, maxUsers, seed, "click");
+    }
+
+    private RankingEvaluation(PreparedDataset data, List<Integer> ks, Examples judged, long[] seen, float[] popularity,
+                              int maxUsers, long seed, String task) {
+        this.ks = ks.stream().mapToInt(Integer::intValue).toArray();
+        this.items = data.items().rows();
+        int numUsers = data.users().rows();
+        this.popularity = popularity;
         float[] labels = labels(judged, task);
         boolean[] eligible = new boolean[numUsers];
         for (int i = 0; i < judged.size(); i++) {

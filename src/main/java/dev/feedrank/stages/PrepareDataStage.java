@@ -68,13 +68,18 @@ public class PrepareDataStage implements Stage {
         };
     }
 
+    /** The store of prepared datasets with this run's DuckDB limits and shard size. */
+    public static PreparedDatasetStore store(FeedrankConfig c) {
+        return new PreparedDatasetStore(duckDb(c), c.data().trainShardRows());
+    }
+
     @Override
     public void execute(StageContext ctx) throws Exception {
         // defence in depth: the trigger was checked, but a resumed or stored run is checked again where it is read
         DatasetSpec spec = RunSettingsChecks.datasetLocations(ctx.config()).checkBeforeReading(ctx.dataset());
         Path work = DatasetHandoff.workDir(ctx);
         dev.feedrank.data.DuckDbSettings duckDb = duckDb(ctx.config());
-        PreparedDatasetStore store = new PreparedDatasetStore(duckDb);
+        PreparedDatasetStore store = store(ctx.config());
         boolean useCache = ctx.config().cache();
         boolean refit = refit(ctx.config());
         boolean[] hit = {false};
@@ -84,6 +89,8 @@ public class PrepareDataStage implements Stage {
             return store.read(PreparedDatasetStore.prefixOf(hash), storage, work);
         });
         String prefix = hit[0] ? PreparedDatasetStore.prefixOf(ds.contentHash()) : store.write(ds, storage, work);
+        // later stages of this process train from the shards just written, as a stage in its own process would
+        if (!hit[0]) ds = ds.withTrainShards(store.trainShards(prefix, storage, work));
         String refitNote = "";
         if (refit) {
             boolean[] refitHit = {false};
@@ -93,6 +100,7 @@ public class PrepareDataStage implements Stage {
                 return store.read(PreparedDatasetStore.prefixOf(hash), storage, work);
             });
             String refitPrefix = refitHit[0] ? PreparedDatasetStore.prefixOf(all.contentHash()) : store.write(all, storage, work);
+            if (!refitHit[0]) all = all.withTrainShards(store.trainShards(refitPrefix, storage, work.resolve("refit")));
             ctx.artifact(REFIT_ARTIFACT, refitPrefix);
             ctx.share(DatasetHandoff.Refit.class, new DatasetHandoff.Refit(all));
             refitNote = String.format("; refit dataset %s: %d users, %d items, %d train examples -> %s",

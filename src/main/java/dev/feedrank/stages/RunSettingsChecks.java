@@ -25,6 +25,11 @@ public class RunSettingsChecks implements RunSettingsCheck {
         TrainingDevice.parse(typed.train().device());
         new DuckDbSettings(typed.data().duckdbMemoryLimit(), typed.data().duckdbThreads().orElse(null));
         EvaluateStage.baselineSettings(typed); // and the strong baselines, their ranks, lambdas and EASE^R's item cap
+        PrepareDataStage.store(typed); // data.train-shard-rows
+        if (typed.train().shuffleWindow() < 1 || typed.train().prefetchShards() < 1) {
+            throw new IllegalArgumentException("train.shuffle-window and train.prefetch-shards must be >= 1, got "
+                    + typed.train().shuffleWindow() + " and " + typed.train().prefetchShards());
+        }
         if (typed.eval().maxUsers() < 1) {
             throw new IllegalArgumentException("eval.max-users must be >= 1, got " + typed.eval().maxUsers());
         }

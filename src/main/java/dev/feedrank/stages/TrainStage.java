@@ -82,7 +82,7 @@ public class TrainStage implements Stage {
     }
 
     private void train(StageContext ctx, Throughput throughput, ai.djl.Device device) throws Exception {
-        PreparedDataset data = datasets.dataset(ctx);
+        PreparedDataset data = datasets.trainingDataset(ctx);
         TrainingSettings settings = TrainingSettings.from(ctx.config(),
                 (long) data.users().vocabSize() + data.items().vocabSize());
         if (settings.sparseEmbeddingUpdates()) {
@@ -153,7 +153,7 @@ public class TrainStage implements Stage {
         ctx.metric("model", "epochs_run", result.curve().size(), "train", null);
         ctx.metric("model", "train_seconds", result.seconds(), "train", null);
 
-        var all = datasets.refitDataset(ctx);
+        var all = datasets.refitTrainingDataset(ctx);
         if (all.isPresent()) refit(ctx, all.get(), settings, result, throughput, device);
     }
 
@@ -181,7 +181,7 @@ public class TrainStage implements Stage {
             ctx.progress(String.format(Locale.ROOT, "found refit state %s (%d bytes): continuing the refit from it", refitState, resumeFrom.length));
         }
         ctx.progress(String.format(Locale.ROOT, "refit: %d epochs on train+validation+test (%d examples), lr per epoch %s",
-                epochs, all.train().size(), java.util.Arrays.toString(lrs)));
+                epochs, all.trainRows(), java.util.Arrays.toString(lrs)));
         TrainingResult refit = new TwoTowerTrainer(device).refit(all, settings, epochs, lrs, new TrainingListener() {
             private final LastEta eta = new LastEta();
 
@@ -220,7 +220,11 @@ public class TrainStage implements Stage {
         ctx.artifact(ModelHandoff.REFIT_ARTIFACT, refitParams);
         ctx.share(ModelHandoff.Refit.class, new ModelHandoff.Refit(refit.model()));
         long positives = 0;
-        for (int i = 0; i < all.train().size(); i++) if (!all.train().sampled()[i]) positives++;
+        if (all.train().size() == 0) {
+            positives = all.trainRows(); // a streamed prepared split: positives only
+        } else {
+            for (int i = 0; i < all.train().size(); i++) if (!all.train().sampled()[i]) positives++;
+        }
         Object rows = all.stats() == null ? null : all.stats().get("interactions");
         long interactions = rows instanceof Number n ? n.longValue() : positives;
         new StageResults(storage).put(ctx, REFIT_RESULT, RefitInfo.class,

@@ -47,6 +47,11 @@ public final class HardNegativeMiner {
     }
 
     public static Mined mine(TwoTowerModel model, PreparedDataset data, int k) {
+        return mine(model, data, NegativeSampler.UserItems.positivesOf(data.users().rows(), data.train()), k);
+    }
+
+    /** As {@link #mine(TwoTowerModel, PreparedDataset, int)}, with the train split's positives per user given. */
+    public static Mined mine(TwoTowerModel model, PreparedDataset data, NegativeSampler.UserItems positives, int k) {
         FeatureTable users = data.users();
         FeatureTable items = data.items();
         int d = model.spec().embeddingDim();
@@ -78,7 +83,6 @@ public final class HardNegativeMiner {
         for (int i = 0; i < numItems; i++) if (items.vocabIndex()[i] == 0) unseen.set(i);
         // each user's train positives as sorted item lists (an items-wide BitSet per user would take users x items
         // bits: up to 6 GB at 500k x 100k); a user's exclusion set is built only while its block is mined
-        NegativeSampler.UserItems positives = NegativeSampler.UserItems.positivesOf(users.rows(), data.train());
 
         int[] out = new int[users.rows() * k];
         Arrays.fill(out, -1);

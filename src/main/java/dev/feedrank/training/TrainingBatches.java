@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.feedrank.data.Examples;
 import dev.feedrank.data.NegativeSampler;
 import dev.feedrank.data.PreparedDataset;
+import dev.feedrank.data.TrainIndex;
 import dev.feedrank.data.TrainNegatives;
 import dev.feedrank.model.TwoTowerBlock;
 
@@ -55,6 +56,10 @@ final class TrainingBatches {
     /** Per-batch negatives (the dataset stores train positives only), or {@code null}. */
     private final NegativeSampler sampler;
     private final NegativeSampler.UserItems trainPositives;
+    /** The train split's positives per user and item (prepared datasets), or {@code null}. */
+    private final TrainIndex index;
+    /** Streamed: view rows per epoch (the train split is not in memory); -1 otherwise. */
+    private final long streamedSize;
     /** Pointwise with per-batch negatives: view rows of positive p are rowStart[p] (itself) .. rowStart[p+1]-1. */
     private final int[] rowStart;
     /** View row -> train example index (pairs: the positives with at least one same-user negative). */
@@ -81,10 +86,32 @@ final class TrainingBatches {
         int users = data.users().rows();
         this.coldRow = firstOov(data.users().vocabIndex());
         TrainNegatives drawn = data.trainNegatives();
-        this.sampler = drawn == null ? null : drawn.sampler(train);
-        this.trainPositives = drawn == null ? null : NegativeSampler.UserItems.positivesOf(users, train);
+        boolean streamed = data.streamsTrain();
+        this.index = drawn == null ? null : streamed && train.size() == 0
+                ? indexOf(data) : TrainIndex.of(users, data.items().rows(), train);
+        this.sampler = drawn == null ? null : drawn.sampler(index.itemPositives());
+        this.trainPositives = drawn == null ? null : index.positives();
         int[] starts = null;
-        if (sampler != null) {
+        long streamedRows = -1;
+        if (sampler != null && streamed) {
+            long withNegative = 0;
+            if (train.size() > 0) {
+                withNegative = withNegative(train);
+            } else {
+                try {
+                    for (int k = 0; k < data.trainShards().count(); k++) withNegative += withNegative(data.trainShards().read(k));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException("could not read the train shards", e);
+                }
+            }
+            int k = drawn.perPositive();
+            streamedRows = pairs ? (k > 0 ? withNegative : 0) : index.rows() + (long) k * withNegative;
+            if (streamedRows > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("an epoch of " + streamedRows + " view rows is more than one epoch can count");
+            }
+            viewRows = null;
+            negStart = negCount = negList = null;
+        } else if (sampler != null) {
             // positives that can have a negative at their time (an item seen by then that is not the user's positive)
             int k = drawn.perPositive();
             int[] keep = new int[train.size()];
@@ -151,18 +178,17 @@ final class TrainingBatches {
             viewRows = null;
         }
         this.rowStart = starts;
+        this.streamedSize = streamedRows;
         // logQ: log of each item's share of the train positives (the in-batch sampling distribution)
         int items = data.items().rows();
         itemLogQ = new float[items];
-        int[] counts = new int[items];
-        int total = 0;
+        int[] counts = index != null ? index.itemPositives() : new int[items];
+        long total = 0;
         int seen = 0;
-        for (int i = 0; i < train.size(); i++) {
-            if (train.click()[i] >= 0.5f) {
-                counts[train.item()[i]]++;
-                total++;
-            }
+        if (index == null) {
+            for (int i = 0; i < train.size(); i++) if (train.click()[i] >= 0.5f) counts[train.item()[i]]++;
         }
+        for (int c : counts) total += c;
         for (int i = 0; i < items; i++) {
             itemLogQ[i] = counts[i] == 0 ? 0f : (float) Math.log((double) counts[i] / total);
             if (data.items().vocabIndex()[i] > 0) seen++;
@@ -187,7 +213,162 @@ final class TrainingBatches {
         return out;
     }
 
+    /** One pass over the shards: the split's positives per user and item. */
+    private static TrainIndex indexOf(PreparedDataset data) {
+        try {
+            return TrainIndex.of(data.users().rows(), data.items().rows(), data.trainShards());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("could not read the train shards", e);
+        }
+    }
+
+    /** How many of {@code part}'s positives can have a negative at their time (checking they are positives). */
+    private long withNegative(Examples part) {
+        long c = 0;
+        for (int i = 0; i < part.size(); i++) {
+            requirePositive(part, i);
+            if (sampler.hasCandidate(part.user()[i], part.ts()[i], trainPositives)) c++;
+        }
+        return c;
+    }
+
+    private static void requirePositive(Examples part, int i) {
+        if (part.click()[i] < 0.5f) {
+            throw new IllegalArgumentException("train example " + i + " is not a positive (click = 1): a "
+                    + "prepared train split holds positives only, training samples their negatives");
+        }
+    }
+
+    /** The train split's positives per user (what hard negative mining and validation ranking exclude). */
+    NegativeSampler.UserItems positives() {
+        return trainPositives != null ? trainPositives
+                : NegativeSampler.UserItems.positivesOf(data.users().rows(), data.train());
+    }
+
+    /** The split's index (prepared datasets), or {@code null}. */
+    TrainIndex index() {
+        return index;
+    }
+
+    boolean streamed() {
+        return streamedSize >= 0;
+    }
+
+    /**
+     * One epoch's view rows, from batch {@code fromBatch} on: a seeded permutation of the rows in memory, or the
+     * stream of the shards ({@link TrainStream}), both drawn from {@code shuffle} (the epoch's generator).
+     */
+    EpochRows epoch(java.util.SplittableRandom shuffle, int batchSize, int fromBatch) throws Exception {
+        return epoch(-1, shuffle, batchSize, fromBatch);
+    }
+
+    /** The stream of an epoch opened ahead of time ({@link #openAhead}), and that epoch; or {@code null}. */
+    private TrainStream ahead;
+    private int aheadEpoch;
+
+    /**
+     * Streamed: opens epoch {@code epoch}'s stream now, so that its first shards are read while the current epoch is
+     * validated ({@link #epoch(int, java.util.SplittableRandom, int, int)} then takes it over); nothing in memory mode.
+     * The stream draws from {@code shuffle} only as batches are taken, so opening it early changes no batch.
+     */
+    void openAhead(int epoch, java.util.SplittableRandom shuffle, int batchSize) {
+        closeAhead();
+        if (!streamed()) return;
+        ahead = stream(shuffle, batchSize);
+        aheadEpoch = epoch;
+    }
+
+    /** Closes a stream opened ahead and not taken over (the training ended, or stopped). */
+    void closeAhead() {
+        if (ahead != null) ahead.close();
+        ahead = null;
+    }
+
+    private TrainStream stream(java.util.SplittableRandom shuffle, int batchSize) {
+        int k = data.trainNegatives().perPositive();
+        TrainStream.Expander expander = new TrainStream.Expander() {
+            @Override
+            public int viewRows(Examples shard, int i) {
+                requirePositive(shard, i);
+                boolean has = k > 0 && sampler.hasCandidate(shard.user()[i], shard.ts()[i], trainPositives);
+                return pairs ? (has ? 1 : 0) : 1 + (has ? k : 0);
+            }
+
+            @Override
+            public boolean negativeSlot(int slot) {
+                return !pairs && slot > 0;
+            }
+        };
+        return new TrainStream(data.trainShards(), shuffle, expander, batchSize, size());
+    }
+
+    /** As {@link #epoch(java.util.SplittableRandom, int, int)}, taking over the stream opened ahead for {@code epoch}. */
+    EpochRows epoch(int epoch, java.util.SplittableRandom shuffle, int batchSize, int fromBatch) throws Exception {
+        int n = size();
+        if (!streamed()) {
+            int[] order = TwoTowerTrainer.permutation(n, shuffle);
+            return new EpochRows() {
+                int b = fromBatch;
+
+                @Override
+                public Slice next() {
+                    int from = b * batchSize;
+                    if (from >= n) return null;
+                    b++;
+                    return new Slice(Arrays.copyOfRange(order, from, Math.min(n, from + batchSize)), null);
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+        TrainStream stream;
+        if (ahead != null && aheadEpoch == epoch && fromBatch == 0) {
+            stream = ahead;
+            ahead = null;
+        } else {
+            closeAhead();
+            stream = stream(shuffle, batchSize);
+        }
+        try {
+            stream.skip(fromBatch);
+        } catch (Exception | Error e) {
+            stream.close();
+            throw e;
+        }
+        return new EpochRows() {
+            @Override
+            public Slice next() throws Exception {
+                TrainStream.Rows rows = stream.next();
+                return rows == null ? null : new Slice(null, rows);
+            }
+
+            @Override
+            public void close() {
+                stream.close();
+            }
+        };
+    }
+
+    /** A batch's view rows: indices into the view (in memory) or the rows themselves (streamed). */
+    record Slice(int[] viewRows, TrainStream.Rows rows) {
+        int size() {
+            return viewRows != null ? viewRows.length : rows.size;
+        }
+    }
+
+    /** An epoch's batches, in order. */
+    interface EpochRows extends AutoCloseable {
+        /** The next batch's view rows, or {@code null} after the last. */
+        Slice next() throws Exception;
+
+        @Override
+        void close();
+    }
+
     int size() {
+        if (streamed()) return (int) streamedSize;
         return pairs ? viewRows.length : rowStart != null ? rowStart[rowStart.length - 1] : data.train().size();
     }
 
@@ -252,8 +433,13 @@ final class TrainingBatches {
      * The batch of these view rows. {@code negativeSeed} seeds the per-batch negatives (the trainer derives it from
      * the seed, epoch and batch, so a resumed training draws the same ones).
      */
+    Batch batch(Slice slice, NDManager bm, double coldStartRate, boolean useMined, long negativeSeed) {
+        if (slice.rows() != null) return drawnBatch(slice.rows(), bm, coldStartRate, useMined, negativeSeed);
+        return batch(slice.viewRows(), bm, coldStartRate, useMined, negativeSeed);
+    }
+
     Batch batch(int[] viewRowsOfBatch, NDManager bm, double coldStartRate, boolean useMined, long negativeSeed) {
-        if (sampler != null) return drawnBatch(viewRowsOfBatch, bm, coldStartRate, useMined, negativeSeed);
+        if (sampler != null) return drawnBatch(rowsOf(viewRowsOfBatch), bm, coldStartRate, useMined, negativeSeed);
         NDArray rows = bm.create(TwoTowerTrainer.toLong(viewRowsOfBatch));
         int b = viewRowsOfBatch.length;
         Shape shape = new Shape(b);
@@ -296,11 +482,25 @@ final class TrainingBatches {
         return (tech.logqCorrection() ? q : q.zerosLike()).concat(bm.full(shape, tech.logqCorrection() ? uniformLogQ : 0f));
     }
 
-    /** A batch of a prepared dataset: its positives with negatives drawn now. */
-    private Batch drawnBatch(int[] rows, NDManager bm, double coldStartRate, boolean useMined, long negativeSeed) {
+    /** The view rows of a prepared dataset in memory, as {@link #drawnBatch} takes them. */
+    private TrainStream.Rows rowsOf(int[] rows) {
         Examples train = data.train();
+        TrainStream.Rows out = new TrainStream.Rows(rows.length);
+        for (int row : rows) {
+            if (pairs) {
+                out.add(train, viewRows[row], false);
+            } else {
+                int p = positiveOf(row);
+                out.add(train, p, row != rowStart[p]);
+            }
+        }
+        return out;
+    }
+
+    /** A batch of a prepared dataset: its positives with negatives drawn now (in the slots marked negative). */
+    private Batch drawnBatch(TrainStream.Rows rows, NDManager bm, double coldStartRate, boolean useMined, long negativeSeed) {
         SplittableRandom random = new SplittableRandom(negativeSeed);
-        int b = rows.length;
+        int b = rows.size;
         Shape shape = new Shape(b);
         long[] user = new long[b];
         long[] item = new long[b];
@@ -308,11 +508,10 @@ final class TrainingBatches {
         if (pairs) {
             long[] negative = new long[b];
             for (int r = 0; r < b; r++) {
-                int e = viewRows[rows[r]];
-                user[r] = train.user()[e];
-                item[r] = train.item()[e];
-                ts[r] = train.ts()[e];
-                negative[r] = draw(random, train.user()[e], ts[r]);
+                user[r] = rows.user[r];
+                item[r] = rows.item[r];
+                ts[r] = rows.ts[r];
+                negative[r] = draw(random, rows.user[r], ts[r]);
             }
             NDArray u = bm.create(user);
             NDArray i = bm.create(item);
@@ -326,19 +525,18 @@ final class TrainingBatches {
         float[] tasks = multiTask ? new float[3 * b] : null;
         float[] negative = new float[b];
         for (int r = 0; r < b; r++) {
-            int p = positiveOf(rows[r]);
-            user[r] = train.user()[p];
-            ts[r] = train.ts()[p];
-            if (rows[r] == rowStart[p]) {
-                item[r] = train.item()[p];
-                label[r] = train.click()[p];
+            user[r] = rows.user[r];
+            ts[r] = rows.ts[r];
+            if (!rows.negative[r]) {
+                item[r] = rows.item[r];
+                label[r] = rows.click[r];
                 if (multiTask) {
-                    tasks[3 * r] = train.click()[p];
-                    tasks[3 * r + 1] = train.like()[p];
-                    tasks[3 * r + 2] = train.share()[p];
+                    tasks[3 * r] = rows.click[r];
+                    tasks[3 * r + 1] = rows.like[r];
+                    tasks[3 * r + 2] = rows.share[r];
                 }
             } else {
-                item[r] = draw(random, train.user()[p], ts[r]);
+                item[r] = draw(random, rows.user[r], ts[r]);
                 negative[r] = 1f;
             }
         }

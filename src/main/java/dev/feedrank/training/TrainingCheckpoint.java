@@ -81,11 +81,13 @@ public record TrainingCheckpoint(Fingerprint fingerprint, int epoch, int batch, 
 
         public static Fingerprint of(TrainingSettings s, ModelSpec spec, PreparedDataset data) {
             return new Fingerprint(s.seed(), s.batchSize(), s.epochs(), s.embeddingDim(), s.idEmbeddingDim(),
-                    data.train().size(), s.learningRate(), s.lrFactor(), s.lrPatience(), s.earlyStoppingPatience(),
+                    Math.toIntExact(data.trainRows()), s.learningRate(), s.lrFactor(), s.lrPatience(), s.earlyStoppingPatience(),
                     s.coldStartRate(), spec.userVocabSize(), spec.userDenseDim(), spec.itemVocabSize(),
                     spec.itemDenseDim(), data.contentHash(), s.technique() + ", " + s.selection() + ", outputNorm=" + s.outputNorm()
                     // only when on, so that checkpoints written before the setting existed (dense) stay resumable
-                    + (s.sparseEmbeddingUpdates() ? ", sparse-embedding-updates" : ""));
+                    + (s.sparseEmbeddingUpdates() ? ", sparse-embedding-updates" : "")
+                    // likewise only when streamed: the stream's layout and window decide the order of the batches
+                    + (data.streamsTrain() ? ", " + data.trainShards().describe() : ""));
         }
 
         /** "name: checkpoint X, now Y" for every field that differs. */

@@ -196,8 +196,7 @@ public final class TwoTowerTrainer {
         // schedule != null: a refit (fixed learning rate per epoch, no validation, the last epoch's parameters)
         boolean refit = schedule != null;
         String label = refit ? "refit epoch" : "epoch";
-        Examples train = data.train();
-        if (train.size() == 0) throw new IllegalArgumentException("the train split is empty");
+        if (data.trainRows() == 0) throw new IllegalArgumentException("the train split is empty");
         TrainingSettings.Technique tech = s.technique();
         TrainingBatches view = new TrainingBatches(data, tech);
         int n = view.size();
@@ -234,7 +233,11 @@ public final class TwoTowerTrainer {
             }
         }
         RankingEvaluation selection = !refit && s.selection().ranking()
-                ? RankingEvaluation.validation(data, List.of(s.selection().k()), s.selection().users(), s.seed()) : null;
+                ? view.index() != null
+                        ? RankingEvaluation.validation(data, view.index().positives(), view.index().itemPositives(),
+                                List.of(s.selection().k()), s.selection().users(), s.seed())
+                        : RankingEvaluation.validation(data, List.of(s.selection().k()), s.selection().users(), s.seed())
+                : null;
         if (selection != null && selection.users() == 0) {
             throw new IllegalArgumentException("train.selection-metric " + s.selection().metric() + " ranks validation users, but no user "
                     + "has a validation positive that is new to it; use train.selection-metric=auc or another split");
@@ -278,20 +281,27 @@ public final class TwoTowerTrainer {
                     TrainingSettings.HardNegatives hard = tech.hardNegatives();
                     if (at.batch < batches && (hard.refreshAt(epoch) && at.batch == 0 || hard.activeAt(epoch) && at.mined == null)) {
                         long t0 = System.nanoTime();
-                        at.mined = HardNegativeMiner.mine(model, data, hard.topK());
+                        at.mined = HardNegativeMiner.mine(model, data, view.positives(), hard.topK());
                         view.load(tensors, at.mined);
                         listener.progress(String.format("%s %d: mined the %d hardest negatives of every training user in %.1fs (mix ratio %.2f)",
                                 label, epoch, hard.topK(), (System.nanoTime() - t0) / 1e9, hard.mixRatio()));
                     }
                     boolean useMined = hard.activeAt(epoch);
-                    try (NDManager epochManager = tensors.newSubManager()) {
-                        int[] order = at.batch < batches ? permutation(n, epochShuffle(s.seed(), epoch)) : null;
+                    try (NDManager epochManager = tensors.newSubManager();
+                         TrainingBatches.EpochRows rows = at.batch < batches
+                                 ? view.epoch(epoch, epochShuffle(s.seed(), epoch), s.batchSize(), at.batch) : null) {
                         for (int b = at.batch; b < batches; b++) {
                             int from = b * s.batchSize();
                             int to = Math.min(n, from + s.batchSize());
+                            TrainingBatches.Slice slice = rows.next();
+                            if (slice == null || slice.size() != to - from) {
+                                throw new IllegalStateException(String.format("%s %d batch %d: expected %d rows, the train "
+                                        + "split gave %s (did the train shards change under the training?)", label, epoch,
+                                        b + 1, to - from, slice == null ? "none" : String.valueOf(slice.size())));
+                            }
                             engine.setRandomSeed(batchSeed(s.seed(), epoch, b));
                             try (NDManager bm = epochManager.newSubManager()) {
-                                TrainingBatches.Batch batch = view.batch(Arrays.copyOfRange(order, from, to), bm,
+                                TrainingBatches.Batch batch = view.batch(slice, bm,
                                         s.coldStartRate(), useMined, negativeSeed(s.seed(), epoch, b));
                                 try (GradientCollector gc = trainer.newGradientCollector()) {
                                     NDList out = trainer.forward(batch.inputs());
@@ -325,10 +335,16 @@ public final class TwoTowerTrainer {
                                 throw new TrainingStoppedException(epoch, b + 1, batches);
                             }
                         }
+                        if (rows != null && rows.next() != null) {
+                            throw new IllegalStateException(String.format("%s %d: the train split gave more than its %d "
+                                    + "view rows (did the train shards change under the training?)", label, epoch, n));
+                        }
                     }
                     long loopEnd = System.nanoTime();
                     loopNanos += loopEnd - loopStart;
                     loopStart = -1;
+                    // a streamed split: the next epoch's first shards are read while this one is validated
+                    if (epoch < s.epochs()) view.openAhead(epoch + 1, epochShuffle(s.seed(), epoch + 1), s.batchSize());
                     double seconds = at.epochSecondsBefore + (loopEnd - epochStart) / 1e9;
                     double[] validation = refit ? new double[] {Double.NaN, Double.NaN}
                             : validation(model, data, s.selection(), selection);
@@ -373,6 +389,7 @@ public final class TwoTowerTrainer {
                 }
             }
         } finally {
+            view.closeAhead();
             if (sparse != null) sparse.close();
             tensors.close();
             optimizerState.close();

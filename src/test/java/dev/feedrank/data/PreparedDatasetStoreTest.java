@@ -33,7 +33,7 @@ class PreparedDatasetStoreTest {
         LocalFolderStorage storage = assertRoundTrip(ds);
         String prefix = PreparedDatasetStore.prefixOf(ds.contentHash());
         assertEquals(List.of(prefix + "item_first_seen.parquet", prefix + "items.parquet", prefix + "schema.json", prefix + "test.parquet",
-                prefix + "train.parquet", prefix + "users.parquet", prefix + "validation.parquet"),
+                prefix + "train/part-00000.parquet", prefix + "users.parquet", prefix + "validation.parquet"),
                 storage.list("datasets/"));
         JsonNode schema = new ObjectMapper().readTree(storage.get(prefix + "schema.json"));
         assertEquals(ds.contentHash(), schema.get("contentHash").asText());
@@ -42,6 +42,64 @@ class PreparedDatasetStoreTest {
         assertEquals(ds.users().vocabSize(), schema.get("users").get("vocabSize").asInt());
         assertEquals(ds.test().size(), schema.get("splits").get("test").get("rows").asInt());
         assertEquals(ds.train().size(), schema.get("stats").get("splits").get("train").get("examples").asInt());
+    }
+
+    @Test
+    void aPreparedTrainSplitIsWrittenAsShuffledShardsThatTrainingCanReadOneByOne() throws Exception {
+        PreparedDataset ds = new DatasetPreparer().prepare(DatasetSpec.synthetic(), TestData.smallSynthetic(),
+                tmp.resolve("work"), null);
+        int n = ds.train().size();
+        assertTrue(n > 3_000, "enough train rows for several shards: " + n);
+        LocalFolderStorage storage = new LocalFolderStorage(tmp.resolve("s3"));
+        PreparedDatasetStore store = new PreparedDatasetStore(DuckDbSettings.DEFAULT, 1_000);
+        String prefix = store.write(ds, storage, tmp.resolve("work"));
+
+        int expectedShards = (n + 999) / 1_000;
+        List<String> keys = storage.list(prefix + "train/");
+        assertEquals(expectedShards, keys.size(), keys.toString());
+        assertEquals(prefix + "train/part-00000.parquet", keys.get(0));
+
+        PreparedDataset streamed = store.readForTraining(prefix, storage, tmp.resolve("work"));
+        assertEquals(0, streamed.train().size(), "the train split stays in S3");
+        assertTrue(streamed.streamsTrain());
+        assertEquals(n, streamed.trainRows());
+        TrainShards shards = streamed.trainShards();
+        assertEquals(expectedShards, shards.count());
+        List<Examples> parts = new java.util.ArrayList<>();
+        for (int k = 0; k < shards.count(); k++) {
+            Examples part = shards.read(k);
+            assertTrue(part.size() == n / expectedShards || part.size() == n / expectedShards + 1,
+                    "shard sizes differ by at most one row: " + part.size());
+            parts.add(part);
+        }
+        Examples all = PreparedDatasetStore.concat(parts.toArray(Examples[]::new));
+        assertEquals(rowsOf(ds.train()), rowsOf(all), "the shards hold every train row once");
+        assertFalse(java.util.Arrays.equals(ds.train().user(), all.user()) && java.util.Arrays.equals(ds.train().ts(), all.ts()),
+                "written in a shuffled order, so that a shuffle window mixes the whole split");
+        // the same content hash gives the same order
+        LocalFolderStorage again = new LocalFolderStorage(tmp.resolve("s3-again"));
+        store.write(ds, again, tmp.resolve("work"));
+        Examples first = store.readForTraining(prefix, again, tmp.resolve("work")).trainShards().read(0);
+        assertArrayEquals(parts.get(0).user(), first.user());
+        assertArrayEquals(parts.get(0).ts(), first.ts());
+        // the whole read gives the shards' rows in shard order, with the shards attached
+        PreparedDataset whole = store.read(prefix, storage, tmp.resolve("work"));
+        assertArrayEquals(all.user(), whole.train().user());
+        assertEquals(expectedShards, whole.trainShards().count());
+        try (var files = Files.list(tmp.resolve("work"))) {
+            assertEquals(List.of(), files.toList(), "temporary files removed");
+        }
+    }
+
+    /** The rows as sorted strings: equal for the same multiset of rows in any order. */
+    static List<String> rowsOf(Examples e) {
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < e.size(); i++) {
+            out.add(e.user()[i] + "," + e.item()[i] + "," + e.click()[i] + "," + e.like()[i] + "," + e.share()[i] + ","
+                    + e.sampled()[i] + "," + e.ts()[i]);
+        }
+        java.util.Collections.sort(out);
+        return out;
     }
 
     private LocalFolderStorage assertRoundTrip(PreparedDataset ds) throws Exception {
@@ -66,7 +124,9 @@ class PreparedDatasetStoreTest {
             assertArrayEquals(t[0].dense(), t[1].dense());
             assertEquals(t[0].featureNames(), t[1].featureNames());
         }
-        Examples[][] pairs = {{ds.train(), back.train()}, {ds.validation(), back.validation()}, {ds.test(), back.test()}};
+        // a prepared train split is stored as shards in a seeded random order: the same rows, not the same order
+        assertEquals(rowsOf(ds.train()), rowsOf(back.train()), "train rows");
+        Examples[][] pairs = {{ds.validation(), back.validation()}, {ds.test(), back.test()}};
         for (Examples[] e : pairs) {
             assertArrayEquals(e[0].user(), e[1].user());
             assertArrayEquals(e[0].item(), e[1].item());
