@@ -30,9 +30,13 @@ public record PreparedDataset(String contentHash, String source, FeatureTable us
         this(contentHash, source, users, items, train, validation, test, stats, null);
     }
 
-    /** Whether training streams the train split from its shards (a prepared split: positives, negatives drawn per batch). */
+    /**
+     * Whether training streams the train split from its shards: a prepared split (positives, negatives drawn per batch)
+     * of more than one shard. A split of one shard ({@code data.train-shard-rows} or fewer rows) is trained in memory,
+     * where streaming would only add its reads.
+     */
     public boolean streamsTrain() {
-        return trainShards != null && trainNegatives != null;
+        return trainShards != null && trainNegatives != null && trainShards.count() > 1;
     }
 
     /** The train split's rows, in memory or in its shards. */

@@ -122,8 +122,8 @@ public final class PreparedDatasetStore {
     }
 
     /**
-     * As {@link #read}, but a sharded train split stays in S3: the dataset's {@code train} is empty and training streams
-     * its {@link PreparedDataset#trainShards()}. Datasets without shards are read whole.
+     * As {@link #read}, but a train split of more than one shard stays in S3: the dataset's {@code train} is empty and
+     * training streams its {@link PreparedDataset#trainShards()}. Other datasets are read whole.
      */
     public PreparedDataset readForTraining(String prefix, ObjectStorage storage, Path workDir) {
         return read(prefix, storage, workDir, false);
@@ -191,7 +191,7 @@ public final class PreparedDatasetStore {
             for (int s = 1; s < 3; s++) splits[s] = readExamples(db, p, SPLITS[s], storage, folder);
             if (shards == null) {
                 splits[0] = readExamples(db, p, SPLITS[0], storage, folder);
-            } else if (!wholeTrain) {
+            } else if (!wholeTrain && shards.count() > 1) {
                 splits[0] = empty();
             } else {
                 Examples[] parts = new Examples[shards.count()];

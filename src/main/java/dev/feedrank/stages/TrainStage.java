@@ -89,6 +89,7 @@ public class TrainStage implements Stage {
             ctx.progress("ID-embedding tables of " + data.users().vocabSize() + " + " + data.items().vocabSize()
                     + " rows: updated row-wise (train.sparse-embedding-updates=" + ctx.config().train().sparseEmbeddingUpdates() + ")");
         }
+        if (data.streamsTrain()) ctx.progress("train split: " + data.trainShards().describe());
         String checkpointKey = "runs/" + ctx.runId() + "/checkpoints/best.params";
         String stateKey = lastStateKey(ctx.runId());
         byte[] resumeFrom = null;

@@ -42,6 +42,11 @@ class PreparedDatasetStoreTest {
         assertEquals(ds.users().vocabSize(), schema.get("users").get("vocabSize").asInt());
         assertEquals(ds.test().size(), schema.get("splits").get("test").get("rows").asInt());
         assertEquals(ds.train().size(), schema.get("stats").get("splits").get("train").get("examples").asInt());
+        // one shard (data.train-shard-rows or fewer rows): training reads it whole instead of streaming it
+        PreparedDataset forTraining = new PreparedDatasetStore().readForTraining(prefix, storage, tmp.resolve("work"));
+        assertEquals(1, forTraining.trainShards().count());
+        assertFalse(forTraining.streamsTrain());
+        assertEquals(ds.train().size(), forTraining.train().size());
     }
 
     @Test

@@ -32,7 +32,10 @@ class ProcessExecutorIT {
         List<String> all = new ArrayList<>(List.of(first));
         all.addAll(List.of(ProcessFaultIT.SETTINGS));
         all.addAll(List.of("--set", "stages.executor=process", "--set", "stages.backoff-initial-ms=200",
-                "--set", "stages.backoff-max-ms=400"));
+                "--set", "stages.backoff-max-ms=400",
+                // the train split in shards of 4,000 positives and a window smaller than an epoch: the train worker
+                // streams it from S3, and the killed worker's retry resumes mid-stream
+                "--set", "data.train-shard-rows=4000", "--set", "train.shuffle-window=50000"));
         return all.toArray(String[]::new);
     }
 
@@ -65,6 +68,7 @@ class ProcessExecutorIT {
                     killed.toString());
             assertTrue(killed.get("error").asText().contains("(transient; attempt 1 of 3"), killed.toString());
             assertTrue(log.contains("resuming at epoch"), "the retry continued from the checkpoint:\n" + AppProcess.tail(log));
+            assertTrue(log.contains("train split: streamed from "), "the train worker streamed the shards:\n" + AppProcess.tail(log));
             Set<Long> pids = new HashSet<>();
             for (JsonNode s : run.get("stages")) {
                 assertEquals("process", s.get("executor").asText(), s.toString());
