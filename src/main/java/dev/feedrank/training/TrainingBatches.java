@@ -104,8 +104,7 @@ final class TrainingBatches {
                     throw new java.io.UncheckedIOException("could not read the train shards", e);
                 }
             }
-            int k = drawn.perPositive();
-            streamedRows = pairs ? (k > 0 ? withNegative : 0) : index.rows() + (long) k * withNegative;
+            streamedRows = pairs ? withNegative : index.rows() + (long) drawn.perPositive() * withNegative;
             if (streamedRows > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("an epoch of " + streamedRows + " view rows is more than one epoch can count");
             }
@@ -113,21 +112,16 @@ final class TrainingBatches {
             negStart = negCount = negList = null;
         } else if (sampler != null) {
             // positives that can have a negative at their time (an item seen by then that is not the user's positive)
-            int k = drawn.perPositive();
             int[] keep = new int[train.size()];
             int kept = 0;
             starts = pairs ? null : new int[train.size() + 1];
             int rows = 0;
             for (int i = 0; i < train.size(); i++) {
-                if (train.click()[i] < 0.5f) {
-                    throw new IllegalArgumentException("train example " + i + " is not a positive (click = 1): a "
-                            + "prepared train split holds positives only, training samples their negatives");
-                }
-                boolean has = k > 0 && sampler.hasCandidate(train.user()[i], train.ts()[i], trainPositives);
+                boolean has = canDraw(train, i);
                 if (pairs && has) keep[kept++] = i;
                 if (!pairs) {
                     starts[i] = rows;
-                    rows += 1 + (has ? k : 0);
+                    rows += viewRowsOf(has);
                 }
             }
             if (!pairs) starts[train.size()] = rows;
@@ -222,21 +216,29 @@ final class TrainingBatches {
         }
     }
 
-    /** How many of {@code part}'s positives can have a negative at their time (checking they are positives). */
+    /** How many of {@code part}'s positives can have a negative drawn ({@link #canDraw}). */
     private long withNegative(Examples part) {
         long c = 0;
-        for (int i = 0; i < part.size(); i++) {
-            requirePositive(part, i);
-            if (sampler.hasCandidate(part.user()[i], part.ts()[i], trainPositives)) c++;
-        }
+        for (int i = 0; i < part.size(); i++) if (canDraw(part, i)) c++;
         return c;
     }
 
-    private static void requirePositive(Examples part, int i) {
+    /**
+     * Whether the prepared train example {@code i} of {@code part} can have a negative drawn at its time (negatives are
+     * drawn, and an item seen by then is not one of the user's positives); refuses an example that is not a positive.
+     */
+    private boolean canDraw(Examples part, int i) {
         if (part.click()[i] < 0.5f) {
             throw new IllegalArgumentException("train example " + i + " is not a positive (click = 1): a "
                     + "prepared train split holds positives only, training samples their negatives");
         }
+        return data.trainNegatives().perPositive() > 0
+                && sampler.hasCandidate(part.user()[i], part.ts()[i], trainPositives);
+    }
+
+    /** A prepared positive's view rows: for pairs one if it can have a negative; pointwise itself and its negatives' slots. */
+    private int viewRowsOf(boolean canDraw) {
+        return pairs ? (canDraw ? 1 : 0) : 1 + (canDraw ? data.trainNegatives().perPositive() : 0);
     }
 
     /** The train split's positives per user (what hard negative mining and validation ranking exclude). */
@@ -252,14 +254,6 @@ final class TrainingBatches {
 
     boolean streamed() {
         return streamedSize >= 0;
-    }
-
-    /**
-     * One epoch's view rows, from batch {@code fromBatch} on: a seeded permutation of the rows in memory, or the
-     * stream of the shards ({@link TrainStream}), both drawn from {@code shuffle} (the epoch's generator).
-     */
-    EpochRows epoch(java.util.SplittableRandom shuffle, int batchSize, int fromBatch) throws Exception {
-        return epoch(-1, shuffle, batchSize, fromBatch);
     }
 
     /** The stream of an epoch opened ahead of time ({@link #openAhead}), and that epoch; or {@code null}. */
@@ -285,13 +279,10 @@ final class TrainingBatches {
     }
 
     private TrainStream stream(java.util.SplittableRandom shuffle, int batchSize) {
-        int k = data.trainNegatives().perPositive();
         TrainStream.Expander expander = new TrainStream.Expander() {
             @Override
             public int viewRows(Examples shard, int i) {
-                requirePositive(shard, i);
-                boolean has = k > 0 && sampler.hasCandidate(shard.user()[i], shard.ts()[i], trainPositives);
-                return pairs ? (has ? 1 : 0) : 1 + (has ? k : 0);
+                return viewRowsOf(canDraw(shard, i));
             }
 
             @Override
@@ -302,7 +293,11 @@ final class TrainingBatches {
         return new TrainStream(data.trainShards(), shuffle, expander, batchSize, size());
     }
 
-    /** As {@link #epoch(java.util.SplittableRandom, int, int)}, taking over the stream opened ahead for {@code epoch}. */
+    /**
+     * Epoch {@code epoch}'s view rows, from batch {@code fromBatch} on: a seeded permutation of the rows in memory, or
+     * the stream of the shards ({@link TrainStream}; the one opened ahead for this epoch when there is one), both drawn
+     * from {@code shuffle} (the epoch's generator).
+     */
     EpochRows epoch(int epoch, java.util.SplittableRandom shuffle, int batchSize, int fromBatch) throws Exception {
         int n = size();
         if (!streamed()) {

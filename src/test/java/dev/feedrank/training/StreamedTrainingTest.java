@@ -117,7 +117,7 @@ class StreamedTrainingTest {
         int rows = 0;
         int negatives = 0;
         try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager();
-             TrainingBatches.EpochRows epoch = streamed.epoch(new java.util.SplittableRandom(3), 512, 0)) {
+             TrainingBatches.EpochRows epoch = streamed.epoch(1, new java.util.SplittableRandom(3), 512, 0)) {
             streamed.load(m, null);
             for (TrainingBatches.Slice slice; (slice = epoch.next()) != null; ) {
                 try (ai.djl.ndarray.NDManager bm = m.newSubManager()) {
