@@ -50,7 +50,8 @@ public class PostgresRunStore implements RunStore {
      * The one retry policy of bookkeeping. Each call is its own transaction; a transient database error (connection
      * dropped, backend terminated, database restarting) is retried on a fresh connection only when repeating the call
      * cannot write twice: the call is idempotent (an update to fixed values, a conditional insert), or it failed
-     * before commit (rolled back for sure). A non-idempotent insert whose commit failed (it may have committed) is
+     * before commit (rolled back for sure, as when the database ended a session left idle inside its transaction by a
+     * stalled process). A non-idempotent insert whose commit failed (it may have committed) is
      * never repeated. A transient error left after this is a {@link BookkeepingException} ({@link NonRetryable}), so
      * the stage attempt loop does not multiply these attempts by its own.
      */
@@ -77,6 +78,8 @@ public class PostgresRunStore implements RunStore {
                 }
             }
             if (!TransientErrors.isTransient(failure)) throw failure;
+            // a session the database ended while it sat idle in the transaction never sent its commit
+            beforeCommit |= TransientErrors.endedIdleInTransaction(failure);
             if (attempt >= BACKOFF_MS.length || !(idempotent || beforeCommit)) {
                 throw new BookkeepingException("database call failed" + (idempotent || beforeCommit ? " after " + (attempt + 1)
                         + " attempts" : " at commit (not repeated: it may have been written)") + ": " + failure.getMessage(), failure);

@@ -75,4 +75,37 @@ class StalledLockHolderTest {
             }
         }
     }
+
+    /**
+     * What a stalled owner sees when it is continued (FencingIT's process A): the commit of the write it was in fails
+     * because the database ended the idle transaction. That failure is transient: the store retries the call on a fresh
+     * connection (its fence check then refuses it if the lease was taken meanwhile) instead of failing the stage with an
+     * unclassified error.
+     */
+    @Test
+    void aCommitFailedByTheIdleTransactionTimeoutIsTransient() throws Exception {
+        long run = store.createRun("default", Trigger.CLI, "synthetic", "{}", RunStatus.QUEUED, null);
+        store.markRunning(run, "a-process-that-will-stall");
+        long stage = store.startStage(new RunStore.Fence("default", run, 0), "train");
+        RuntimeException failure = assertThrows(RuntimeException.class, () -> QuarkusTransaction.requiringNew().run(() -> {
+            StageExecutionEntity.update("progress = ?1 where id = ?2", "epoch 1/3 batch 2/9", stage);
+            StageExecutionEntity.getEntityManager().createNativeQuery("set idle_in_transaction_session_timeout = '1s'")
+                    .executeUpdate();
+            try {
+                Thread.sleep(2500); // stalled: the session is idle in its transaction past the timeout
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }), "the commit fails: the database ended the session");
+        // the transaction manager's RollbackException has no cause: what the database said is suppressed in it
+        java.util.List<String> chain = TransientErrors.causes(failure).stream()
+                .map(t -> t.getClass().getSimpleName() + ": " + t.getMessage()).toList();
+        assertTrue(chain.toString().contains("idle-in-transaction timeout"), chain.toString());
+        assertTrue(TransientErrors.isTransient(failure), "retried on a fresh connection: " + chain);
+        assertTrue(TransientErrors.endedIdleInTransaction(failure), "never committed, so even an insert is repeated: " + chain);
+        // and the store's own call goes through on a fresh connection
+        store.stageProgress(stage, "epoch 1/3 batch 3/9");
+        QuarkusTransaction.requiringNew().run(() ->
+                assertEquals("epoch 1/3 batch 3/9", StageExecutionEntity.<StageExecutionEntity>findById(stage).progress));
+    }
 }
