@@ -18,10 +18,14 @@ import java.util.Locale;
  * @param splitStrategy        {@code global-time}, {@code per-user-time} or {@code leave-last-out} (see {@link TimeSplitter});
  *                             internally also {@code all} (every interaction in train: the refit dataset, {@link #forRefit()})
  * @param testFraction         {@code per-user-time}: share of each user's interactions (its latest) in test
+ * @param trainShardRows       rows per Parquet shard of the stored train split ({@code data.train-shard-rows}): the
+ *                             layout decides whether training streams the split, so a dataset cached under another
+ *                             layout is not reused
  */
 public record PreparationSettings(double trainFraction, double validationFraction, int negativesPerPositive,
                                   String negativeSampling, long seed, int syntheticUsers, int syntheticItems,
-                                  int syntheticImpressions, String splitStrategy, double testFraction) {
+                                  int syntheticImpressions, String splitStrategy, double testFraction,
+                                  int trainShardRows) {
 
     public static final String GLOBAL_TIME = "global-time";
     public static final String PER_USER_TIME = "per-user-time";
@@ -38,6 +42,14 @@ public record PreparationSettings(double trainFraction, double validationFractio
                 syntheticItems, syntheticImpressions, GLOBAL_TIME, 0.2);
     }
 
+    /** With the default train shard size ({@link PreparedDatasetStore#DEFAULT_SHARD_ROWS}). */
+    public PreparationSettings(double trainFraction, double validationFraction, int negativesPerPositive,
+                               String negativeSampling, long seed, int syntheticUsers, int syntheticItems,
+                               int syntheticImpressions, String splitStrategy, double testFraction) {
+        this(trainFraction, validationFraction, negativesPerPositive, negativeSampling, seed, syntheticUsers,
+                syntheticItems, syntheticImpressions, splitStrategy, testFraction, PreparedDatasetStore.DEFAULT_SHARD_ROWS);
+    }
+
     public PreparationSettings {
         splitStrategy = splitStrategy == null || splitStrategy.isBlank() ? GLOBAL_TIME
                 : splitStrategy.trim().toLowerCase(Locale.ROOT);
@@ -46,12 +58,19 @@ public record PreparationSettings(double trainFraction, double validationFractio
         }
         // a fraction the strategy does not use must not change the content hash
         if (!PER_USER_TIME.equals(splitStrategy)) testFraction = 0.2;
+        if (trainShardRows < 1) throw new IllegalArgumentException("data.train-shard-rows must be >= 1, got " + trainShardRows);
     }
 
     /** The same settings with another split strategy. */
     public PreparationSettings withSplit(String strategy, double testFraction) {
         return new PreparationSettings(trainFraction, validationFraction, negativesPerPositive, negativeSampling, seed,
-                syntheticUsers, syntheticItems, syntheticImpressions, strategy, testFraction);
+                syntheticUsers, syntheticItems, syntheticImpressions, strategy, testFraction, trainShardRows);
+    }
+
+    /** The same settings with another train shard size. */
+    public PreparationSettings withTrainShardRows(int rows) {
+        return new PreparationSettings(trainFraction, validationFraction, negativesPerPositive, negativeSampling, seed,
+                syntheticUsers, syntheticItems, syntheticImpressions, splitStrategy, testFraction, rows);
     }
 
     /**
@@ -61,7 +80,7 @@ public record PreparationSettings(double trainFraction, double validationFractio
      */
     public PreparationSettings forRefit() {
         return new PreparationSettings(1.0, 0.0, negativesPerPositive, negativeSampling, seed, syntheticUsers,
-                syntheticItems, syntheticImpressions, ALL, 0.0);
+                syntheticItems, syntheticImpressions, ALL, 0.0, trainShardRows);
     }
 
     public boolean all() {

@@ -45,7 +45,7 @@ public class PrepareDataStage implements Stage {
         return new PreparationSettings(c.split().trainFraction(), c.split().validationFraction(),
                 c.negatives().perPositive(), c.negatives().sampling(), c.train().seed(),
                 c.synthetic().users(), c.synthetic().items(), c.synthetic().impressions(), c.split().strategy(),
-                c.split().testFraction());
+                c.split().testFraction(), c.data().trainShardRows());
     }
 
     /** prepare-data's DuckDB limits ({@code data.duckdb-memory-limit}, {@code data.duckdb-threads}). */

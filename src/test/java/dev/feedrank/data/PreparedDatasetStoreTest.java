@@ -12,6 +12,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PreparedDatasetStoreTest {
@@ -47,6 +48,24 @@ class PreparedDatasetStoreTest {
         assertEquals(1, forTraining.trainShards().count());
         assertFalse(forTraining.streamsTrain());
         assertEquals(ds.train().size(), forTraining.train().size());
+    }
+
+    @Test
+    void theShardSizeIsPartOfTheContentHashSoACachedDatasetOfAnotherLayoutIsNotReused() throws Exception {
+        PreparationSettings settings = TestData.smallSynthetic();
+        List<String> hashes = new java.util.ArrayList<>();
+        for (PreparationSettings s : List.of(settings, settings, settings.withTrainShardRows(1_000),
+                settings.withTrainShardRows(1_000).forRefit(), settings.forRefit())) {
+            new DatasetPreparer().prepare(DatasetSpec.synthetic(), s, tmp.resolve("work"), null, hash -> {
+                hashes.add(hash);
+                return null; // a cache miss: prepared
+            });
+        }
+        assertEquals(hashes.get(0), hashes.get(1), "the same settings reuse the dataset");
+        assertNotEquals(hashes.get(0), hashes.get(2), "data.train-shard-rows=1000 is another layout: " + hashes);
+        assertNotEquals(hashes.get(3), hashes.get(4), "the refit dataset keeps the shard size: " + hashes);
+        assertEquals(1_000, settings.withTrainShardRows(1_000).withSplit(PreparationSettings.PER_USER_TIME, 0.3).trainShardRows());
+        assertEquals(PreparedDatasetStore.DEFAULT_SHARD_ROWS, settings.trainShardRows());
     }
 
     @Test
