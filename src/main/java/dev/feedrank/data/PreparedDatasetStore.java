@@ -196,7 +196,7 @@ public final class PreparedDatasetStore {
             } else {
                 Examples[] parts = new Examples[shards.count()];
                 for (int k = 0; k < parts.length; k++) parts[k] = shards.read(k);
-                splits[0] = concat(parts);
+                splits[0] = inPreparedOrder(parts, (String) schema.get("contentHash"));
             }
             Map<String, Object> negatives = (Map<String, Object>) schema.get("trainNegatives");
             TrainNegatives trainNegatives = negatives == null ? null : new TrainNegatives(
@@ -244,6 +244,33 @@ public final class PreparedDatasetStore {
             p[j] = t;
         }
         return p;
+    }
+
+    /**
+     * The shards' rows in the order they were prepared in (the inverse of {@link #shuffled}): a run that reuses a cached
+     * dataset and trains it in memory sees the same rows in the same order as the run that prepared it, so the same
+     * settings train the same model whether the dataset was prepared or reused.
+     */
+    static Examples inPreparedOrder(Examples[] parts, String contentHash) {
+        int n = 0;
+        for (Examples e : parts) n += e.size();
+        int[] order = shuffled(n, contentHash);
+        Examples out = new Examples(new int[n], new int[n], new float[n], new float[n], new float[n], new boolean[n],
+                new long[n]);
+        int at = 0;
+        for (Examples e : parts) {
+            for (int i = 0; i < e.size(); i++, at++) {
+                int r = order[at]; // shard row `at` was prepared row order[at]
+                out.user()[r] = e.user()[i];
+                out.item()[r] = e.item()[i];
+                out.click()[r] = e.click()[i];
+                out.like()[r] = e.like()[i];
+                out.share()[r] = e.share()[i];
+                out.sampled()[r] = e.sampled()[i];
+                out.ts()[r] = e.ts()[i];
+            }
+        }
+        return out;
     }
 
     private static Examples empty() {

@@ -54,9 +54,10 @@ public final class TransientErrors {
     }
 
     /**
-     * The error, its causes and what they suppressed, with their causes. A failed commit reaches the caller as the
-     * transaction manager's {@code RollbackException} without a cause: what the database said is a suppressed
-     * exception of it.
+     * The error and its causes, plus what a transaction manager's exception suppressed (with their causes): a failed
+     * commit reaches the caller as the JTA {@code RollbackException} without a cause, what the database said being a
+     * suppressed exception of it. Other exceptions' suppressed ones (a close that failed after the real error) are not
+     * read: they do not say why the call failed.
      */
     static List<Throwable> causes(Throwable error) {
         List<Throwable> out = new ArrayList<>();
@@ -67,11 +68,18 @@ public final class TransientErrors {
             Throwable t = todo.pop();
             if (!seen.add(t)) continue;
             out.add(t);
-            Throwable[] suppressed = t.getSuppressed();
-            for (int i = suppressed.length - 1; i >= 0; i--) todo.push(suppressed[i]);
+            if (fromTransactionManager(t)) {
+                Throwable[] suppressed = t.getSuppressed();
+                for (int i = suppressed.length - 1; i >= 0; i--) todo.push(suppressed[i]);
+            }
             if (t.getCause() != null) todo.push(t.getCause());
         }
         return out;
+    }
+
+    private static boolean fromTransactionManager(Throwable t) {
+        String name = t.getClass().getName();
+        return name.startsWith("jakarta.transaction.") || name.startsWith("javax.transaction.");
     }
 
     private static final String IDLE_IN_TRANSACTION_TIMEOUT = "25P03";

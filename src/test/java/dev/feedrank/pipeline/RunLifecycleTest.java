@@ -218,6 +218,9 @@ class RunLifecycleTest {
         JsonPath second = RunApi.runToEnd("synthetic", RunApi.small("train.epochs", "1", "synthetic.users", "300"));
         assertEquals(true, second.get("cacheHit"));
         assertEquals(first.getString("stages[0].outputs.dataset"), second.getString("stages[0].outputs.dataset"));
+        // the reused dataset is read back in the order it was prepared in: the same settings train the same model
+        assertEquals(first.getDouble("metrics.auc"), second.getDouble("metrics.auc"), 0.0);
+        assertEquals(first.getDouble("metrics['ndcg@10']"), second.getDouble("metrics['ndcg@10']"), 0.0);
         long third = asOperator().contentType(ContentType.JSON)
                 .body(Map.of("overrides", RunApi.small("train.epochs", "1", "synthetic.users", "300"), "cache", false))
                 .post("/api/runs").then().statusCode(202).extract().jsonPath().getLong("runId");
