@@ -254,23 +254,7 @@ public final class PreparedDatasetStore {
     static Examples inPreparedOrder(Examples[] parts, String contentHash) {
         int n = 0;
         for (Examples e : parts) n += e.size();
-        int[] order = shuffled(n, contentHash);
-        Examples out = new Examples(new int[n], new int[n], new float[n], new float[n], new float[n], new boolean[n],
-                new long[n]);
-        int at = 0;
-        for (Examples e : parts) {
-            for (int i = 0; i < e.size(); i++, at++) {
-                int r = order[at]; // shard row `at` was prepared row order[at]
-                out.user()[r] = e.user()[i];
-                out.item()[r] = e.item()[i];
-                out.click()[r] = e.click()[i];
-                out.like()[r] = e.like()[i];
-                out.share()[r] = e.share()[i];
-                out.sampled()[r] = e.sampled()[i];
-                out.ts()[r] = e.ts()[i];
-            }
-        }
-        return out;
+        return concat(parts, shuffled(n, contentHash)); // shard row `at` was prepared row shuffled[at]
     }
 
     private static Examples empty() {
@@ -279,20 +263,30 @@ public final class PreparedDatasetStore {
 
     /** The examples of {@code parts}, one after another. */
     static Examples concat(Examples... parts) {
+        return concat(parts, null);
+    }
+
+    /**
+     * The examples of {@code parts}, row {@code at} of their concatenation put at {@code rowOf[at]} ({@code rowOf} a
+     * permutation of the rows; {@code null}: one after another).
+     */
+    private static Examples concat(Examples[] parts, int[] rowOf) {
         int n = 0;
         for (Examples e : parts) n += e.size();
         Examples out = new Examples(new int[n], new int[n], new float[n], new float[n], new float[n], new boolean[n],
                 new long[n]);
         int at = 0;
         for (Examples e : parts) {
-            System.arraycopy(e.user(), 0, out.user(), at, e.size());
-            System.arraycopy(e.item(), 0, out.item(), at, e.size());
-            System.arraycopy(e.click(), 0, out.click(), at, e.size());
-            System.arraycopy(e.like(), 0, out.like(), at, e.size());
-            System.arraycopy(e.share(), 0, out.share(), at, e.size());
-            System.arraycopy(e.sampled(), 0, out.sampled(), at, e.size());
-            System.arraycopy(e.ts(), 0, out.ts(), at, e.size());
-            at += e.size();
+            for (int i = 0; i < e.size(); i++, at++) {
+                int r = rowOf == null ? at : rowOf[at];
+                out.user()[r] = e.user()[i];
+                out.item()[r] = e.item()[i];
+                out.click()[r] = e.click()[i];
+                out.like()[r] = e.like()[i];
+                out.share()[r] = e.share()[i];
+                out.sampled()[r] = e.sampled()[i];
+                out.ts()[r] = e.ts()[i];
+            }
         }
         return out;
     }
